@@ -1,0 +1,139 @@
+// Imports the user's app and decides its contract, once. Runs in workers (and
+// in the master for --preload and --check-config). TypeScript apps load through
+// tsx, registered only when the app is TypeScript.
+
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NarwhalError, describeError } from '../errors.js';
+import { parseAppSpec, type AppSpec } from './spec.js';
+import { welcomeApp } from './welcome.js';
+
+/** What a fetch-style app's handler receives besides the request. */
+export interface FetchContext {
+  /** The client's address as the worker saw it (the peer). */
+  readonly remoteAddress: string;
+  /** Keeps the worker from exiting (on reload or stop) until the promise settles, within the graceful timeout. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export type FetchHandler = (request: Request, ctx: FetchContext) => Response | Promise<Response>;
+export type NodeListener = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown;
+
+export type LoadedApp =
+  | { readonly kind: 'fetch'; readonly handler: FetchHandler; readonly name: string }
+  | { readonly kind: 'node'; readonly listener: NodeListener; readonly name: string };
+
+export type Interface = 'auto' | 'fetch' | 'node';
+
+const EXTENSIONS = ['', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs'];
+const TS_FILE = /\.(c|m)?tsx?$/;
+
+/** Finds the module file: as written, with an extension added, or a Gunicorn-style dotted name. */
+export function resolveModuleFile(module: string, cwd: string): string | null {
+  const candidates = [module];
+  if (!module.includes('/') && /^[\w]+(\.[\w]+)+$/.test(module) && !/\.(c|m)?[jt]sx?$/.test(module)) {
+    candidates.push(module.replace(/\./g, '/'));
+  }
+  for (const base of candidates) {
+    for (const ext of EXTENSIONS) {
+      const p = path.resolve(cwd, base + ext);
+      if (existsSync(p) && statSync(p).isFile()) return p;
+    }
+    for (const ext of EXTENSIONS.slice(1)) {
+      const p = path.resolve(cwd, base, `index${ext}`);
+      if (existsSync(p)) return p;
+    }
+  }
+  return null;
+}
+
+let tsxRegistered = false;
+
+async function registerTypeScript(): Promise<void> {
+  if (tsxRegistered) return;
+  tsxRegistered = true;
+  const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  registerEsm();
+  registerCjs();
+}
+
+function exportNames(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod).filter((k) => k !== '__esModule');
+  return names.length ? names.join(', ') : 'none';
+}
+
+/** Decides fetch or node for a value; see the `interface` setting for the rule. */
+export function detectInterface(value: unknown, iface: Interface): 'fetch' | 'node' | null {
+  const hasFetch = value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { fetch?: unknown }).fetch === 'function';
+  if (iface === 'fetch') return hasFetch || typeof value === 'function' ? 'fetch' : null;
+  if (iface === 'node') return typeof value === 'function' ? 'node' : null;
+  if (hasFetch) return 'fetch';
+  if (typeof value === 'function') return value.length >= 2 ? 'node' : 'fetch';
+  return null;
+}
+
+async function importModule(file: string, shown: string): Promise<Record<string, unknown>> {
+  if (TS_FILE.test(file)) await registerTypeScript();
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    const first = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    throw new NarwhalError('APP_LOAD', `failed to import the app ${shown}: ${first}`, { cause: e, detail: describeError(e) });
+  }
+}
+
+function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): unknown {
+  let value: unknown = mod;
+  for (const [i, part] of spec.attr.entries()) {
+    let next = (value as Record<string, unknown> | undefined)?.[part];
+    // A CommonJS module's exports sit under `default` when imported from ESM.
+    if (next === undefined && i === 0 && mod['default'] && typeof mod['default'] === 'object') {
+      next = (mod['default'] as Record<string, unknown>)[part];
+    }
+    if (next === undefined) {
+      const where = i === 0 ? `${spec.module} has no export "${part}" (its exports: ${exportNames(mod)})` : `${spec.attr.slice(0, i).join('.')} has no property "${part}"`;
+      throw new NarwhalError('APP_LOAD', `cannot find the app ${shown}: ${where}`);
+    }
+    value = next;
+  }
+  return value;
+}
+
+/** Imports the app named by `specText` (or the welcome app when null) and returns its handler. */
+export async function loadApp(specText: string | null, cwd: string, iface: Interface): Promise<LoadedApp> {
+  if (specText === null) return { kind: 'fetch', handler: welcomeApp, name: 'welcome' };
+  let spec: AppSpec;
+  try {
+    spec = parseAppSpec(specText);
+  } catch (e) {
+    throw new NarwhalError('APP_LOAD', `bad app name: ${(e as Error).message}`);
+  }
+  const shown = `${spec.module}:${spec.attr.join('.')}${spec.args ? '()' : ''}`;
+  const file = resolveModuleFile(spec.module, cwd);
+  if (!file) {
+    throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
+  }
+  const mod = await importModule(file, shown);
+  let value = pickAttr(mod, spec, shown);
+  if (spec.args) {
+    if (typeof value !== 'function') throw new NarwhalError('APP_LOAD', `the app ${shown} is not a function, so it cannot be called as a factory`);
+    try {
+      value = await (value as (...a: unknown[]) => unknown)(...spec.args);
+    } catch (e) {
+      throw new NarwhalError('APP_LOAD', `the app factory ${shown} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e, detail: describeError(e) });
+    }
+  }
+  const kind = detectInterface(value, iface);
+  if (kind === 'fetch') {
+    const fetchMethod = (value as { fetch?: unknown }).fetch;
+    const handler: FetchHandler = typeof fetchMethod === 'function' ? (fetchMethod.bind(value) as FetchHandler) : (value as FetchHandler);
+    return { kind, handler, name: shown };
+  }
+  if (kind === 'node') return { kind, listener: value as NodeListener, name: shown };
+  const got = value === null ? 'null' : typeof value;
+  throw new NarwhalError(
+    'APP_LOAD',
+    `the app ${shown} is ${got === 'object' ? 'an object without a fetch method' : `a ${got}`}, not an app: export a fetch(request) function, an object with fetch(request), or a (req, res) listener${iface !== 'auto' ? ` (--interface ${iface})` : ''}`,
+  );
+}

@@ -1,0 +1,96 @@
+// Resolves the configuration once: defaults < config file < NARWHAL_CMD_ARGS <
+// command line, remembering where each value came from, then freezes it.
+// Called by the CLI at start and by the master on HUP.
+
+import { NarwhalError } from '../errors.js';
+import { parseArgs, splitWords, type ParsedArgs } from './cli-flags.js';
+import type { EnvView } from './env.js';
+import { findConfigFile, loadConfigFile } from './file.js';
+import { SETTING_KEYS, type Config, type SettingKey, settingOf } from './settings.js';
+import { InvalidValue, invalid } from './spec.js';
+
+export type Origin = 'default' | 'env' | 'config file' | 'NARWHAL_CMD_ARGS' | 'command line';
+
+export interface Resolved {
+  readonly config: Config;
+  readonly origins: Readonly<Record<SettingKey, Origin>>;
+  readonly configFile: string | null;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+export interface ResolveInput {
+  readonly argv: readonly string[];
+  readonly env: EnvView;
+  readonly cwd: string;
+}
+
+function appFrom(parsed: ParsedArgs, source: string): string | undefined {
+  if (parsed.positionals.length > 1) {
+    throw new NarwhalError('USAGE', `expected one app (MODULE[:ATTR]) in ${source}, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  }
+  return parsed.positionals[0];
+}
+
+export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
+  const cli = parseArgs(input.argv);
+  const cmd = input.env.NARWHAL_CMD_ARGS ? parseArgs(splitWords(input.env.NARWHAL_CMD_ARGS), 'NARWHAL_CMD_ARGS') : null;
+
+  const values: Record<string, unknown> = {};
+  const origins = {} as Record<SettingKey, Origin>;
+  for (const key of SETTING_KEYS) {
+    const s = settingOf(key);
+    const fromEnv = s.envDefault?.(input.env);
+    if (fromEnv !== undefined) {
+      try {
+        values[key] = s.type.fromString(fromEnv);
+      } catch (e) {
+        if (e instanceof InvalidValue) throw invalid(`${key} (from the environment)`, fromEnv, e);
+        throw e;
+      }
+      origins[key] = 'env';
+    } else {
+      values[key] = s.default;
+      origins[key] = 'default';
+    }
+  }
+
+  const explicitFile = (cli.values.config ?? cmd?.values.config ?? null) as string | null;
+  const configFile = findConfigFile(explicitFile, input.cwd);
+  const layers: [Partial<Record<SettingKey, unknown>>, Origin][] = [];
+  if (configFile) layers.push([await loadConfigFile(configFile), 'config file']);
+  if (cmd) layers.push([{ ...cmd.values, ...(appFrom(cmd, 'NARWHAL_CMD_ARGS') ? { app: appFrom(cmd, 'NARWHAL_CMD_ARGS') } : {}) }, 'NARWHAL_CMD_ARGS']);
+  layers.push([{ ...cli.values, ...(appFrom(cli, 'the command line') ? { app: appFrom(cli, 'the command line') } : {}) }, 'command line']);
+  for (const [layer, origin] of layers) {
+    for (const [key, value] of Object.entries(layer) as [SettingKey, unknown][]) {
+      values[key] = value;
+      origins[key] = origin;
+    }
+  }
+  if (configFile && origins.config === 'default') {
+    values['config'] = configFile;
+    origins.config = 'config file';
+  }
+
+  for (const key of SETTING_KEYS) {
+    const v = values[key];
+    if (v && typeof v === 'object') Object.freeze(v);
+  }
+  return {
+    config: Object.freeze(values) as unknown as Config,
+    origins: Object.freeze(origins),
+    configFile,
+    help: cli.help,
+    version: cli.version,
+  };
+}
+
+/** `--print-config`: every setting, its value and where it came from. */
+export function formatConfig(resolved: Resolved): string {
+  const width = Math.max(...SETTING_KEYS.map((k) => settingOf(k).name.length));
+  return SETTING_KEYS.map((key) => {
+    const s = settingOf(key);
+    const shown = s.type.show((resolved.config as Record<string, unknown>)[key]);
+    return `${s.name.padEnd(width)} = ${shown}  (${resolved.origins[key]})`;
+  }).join('\n');
+}

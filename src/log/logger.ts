@@ -1,0 +1,116 @@
+// The error log: Gunicorn's line format, levels, and reopen on USR1. Created by
+// the CLI for the master and by the worker for itself, then handed to whoever
+// logs; never imported as a singleton.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 } as const;
+export type Level = keyof typeof LEVELS;
+
+/** A file or `-` (an inherited stream) that can be reopened after rotation. */
+export class LogSink {
+  readonly #target: string;
+  readonly #stdFd: number;
+  #fd: number;
+
+  /** `target` is a path or `-`; `-` writes to `stdFd` (1 or 2). */
+  constructor(target: string, stdFd: 1 | 2) {
+    this.#target = target;
+    this.#stdFd = stdFd;
+    this.#fd = this.#open();
+  }
+
+  #open(): number {
+    return this.#target === '-' ? this.#stdFd : openSync(this.#target, 'a', 0o644);
+  }
+
+  get isFile(): boolean {
+    return this.#target !== '-';
+  }
+
+  get fd(): number {
+    return this.#fd;
+  }
+
+  write(text: string): void {
+    try {
+      writeSync(this.#fd, text);
+    } catch {
+      // A log that cannot be written (a full disk, a closed pipe) must not take the server down.
+    }
+  }
+
+  reopen(): void {
+    if (!this.isFile) return;
+    const old = this.#fd;
+    this.#fd = this.#open();
+    closeSync(old);
+  }
+
+  close(): void {
+    if (this.isFile) closeSync(this.#fd);
+  }
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+/** Gunicorn's timestamp: `2026-11-25 03:04:05 +0000`. */
+export function logTimestamp(d = new Date()): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const abs = Math.abs(off);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+}
+
+export class Logger {
+  readonly #sink: LogSink;
+  readonly #min: number;
+
+  constructor(sink: LogSink, level: Level) {
+    this.#sink = sink;
+    this.#min = LEVELS[level];
+  }
+
+  get sink(): LogSink {
+    return this.#sink;
+  }
+
+  enabled(level: Level): boolean {
+    return LEVELS[level] >= this.#min;
+  }
+
+  log(level: Level, message: string): void {
+    if (LEVELS[level] < this.#min) return;
+    const tag = level.toUpperCase();
+    const lines = message.endsWith('\n') ? message : `${message}\n`;
+    this.#sink.write(`[${logTimestamp()}] [${process.pid}] [${tag}] ${lines}`);
+  }
+
+  debug(message: string): void {
+    this.log('debug', message);
+  }
+  info(message: string): void {
+    this.log('info', message);
+  }
+  warning(message: string): void {
+    this.log('warning', message);
+  }
+  error(message: string): void {
+    this.log('error', message);
+  }
+  critical(message: string): void {
+    this.log('critical', message);
+  }
+
+  /** An error and its stack, for failures in user code. */
+  exception(message: string, err: unknown): void {
+    const stack = err instanceof Error ? (err.stack ?? String(err)) : String(err);
+    this.log('error', `${message}\n${stack}`);
+  }
+
+  reopen(): void {
+    this.#sink.reopen();
+  }
+}

@@ -1,0 +1,106 @@
+// Binds the listening sockets in the master, before any worker starts. The
+// master binds but never accepts: each worker calls listen(2) on the inherited
+// socket and accepts on it directly, as Gunicorn's workers do.
+
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { getSystemErrorName } from 'node:util';
+import { parseAddress, showAddress, type Address } from '../config/address.js';
+import { NarwhalError } from '../errors.js';
+
+/** The subset of libuv's TCP/Pipe handle the master uses. */
+interface RawHandle {
+  readonly fd: number;
+  getsockname?(out: { port?: number; address?: string }): number;
+  close(): void;
+}
+
+type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number) => RawHandle | number;
+
+/**
+ * Node's own binder for shared sockets, as its cluster module uses for
+ * SCHED_NONE: it binds without listening, so the master never accepts.
+ */
+const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+
+export interface BoundListener {
+  readonly address: Address;
+  /** The fd the master holds; passed to every worker. */
+  readonly fd: number;
+  /** For logs: `http://127.0.0.1:8000` (with the real port when 0 was asked). */
+  readonly label: string;
+  close(): void;
+}
+
+const HINTS: Record<string, string> = {
+  EADDRINUSE: 'another process is listening there; stop it or choose another --bind',
+  EACCES: 'permission denied; ports below 1024 need root (or CAP_NET_BIND_SERVICE)',
+  EADDRNOTAVAIL: 'this machine has no such address; use 0.0.0.0 or one of its own addresses',
+  ENOENT: 'the directory does not exist',
+};
+
+function bindError(spec: string, code: number | string): NarwhalError {
+  const name = typeof code === 'number' ? getSystemErrorName(code) : code;
+  return new NarwhalError('BIND', `cannot bind ${spec}: ${HINTS[name] ?? 'the system refused'} (${name})`);
+}
+
+function removeStaleSocket(path: string, spec: string): void {
+  try {
+    const st = lstatSync(path);
+    if (!st.isSocket()) throw new NarwhalError('BIND', `cannot bind ${spec}: ${path} exists and is not a socket`);
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+function bindOne(spec: string, umask: number): BoundListener {
+  const address = parseAddress(spec);
+  if (address.kind === 'fd') {
+    return { address, fd: address.fd, label: showAddress(address), close: () => {} };
+  }
+  let handle: RawHandle | number;
+  if (address.kind === 'unix') {
+    removeStaleSocket(address.path, spec);
+    handle = createServerHandle(address.path, -1, -1);
+    if (typeof handle === 'number') throw bindError(spec, handle);
+    chmodSync(address.path, 0o777 & ~umask);
+  } else {
+    handle = createServerHandle(address.host, address.port, address.family);
+    if (typeof handle === 'number') throw bindError(spec, handle);
+  }
+  const h = handle;
+  let port: number | undefined;
+  if (address.kind === 'tcp' && h.getsockname) {
+    const out: { port?: number } = {};
+    h.getsockname(out);
+    port = out.port;
+  }
+  return {
+    address,
+    fd: h.fd,
+    label: showAddress(address, port),
+    close: () => {
+      h.close();
+      if (address.kind === 'unix') {
+        try {
+          unlinkSync(address.path);
+        } catch {
+          // Already gone.
+        }
+      }
+    },
+  };
+}
+
+/** Binds every address, or none: a failure closes what was already bound. */
+export function bindAll(specs: readonly string[], umask: number): BoundListener[] {
+  const bound: BoundListener[] = [];
+  try {
+    for (const spec of specs) bound.push(bindOne(spec, umask));
+  } catch (e) {
+    for (const b of bound) b.close();
+    throw e;
+  }
+  return bound;
+}

@@ -1,0 +1,53 @@
+// The master's pidfile (`-p/--pid`): refuses to start over a live one,
+// removes its own on exit. Used by the arbiter only.
+
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { NarwhalError } from '../errors.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Pidfile {
+  readonly #path: string;
+
+  constructor(file: string) {
+    this.#path = path.resolve(file);
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  create(pid: number, umask: number): void {
+    let old: number | null = null;
+    try {
+      old = Number.parseInt(readFileSync(this.#path, 'utf8').trim(), 10);
+    } catch {
+      // No pidfile yet.
+    }
+    if (old && old !== pid && alive(old)) {
+      throw new NarwhalError('PIDFILE', `pidfile ${this.#path} names pid ${old}, which is still running; stop it first or choose another --pid`);
+    }
+    try {
+      writeFileSync(this.#path, `${pid}\n`, { mode: 0o666 & ~umask });
+    } catch (e) {
+      throw new NarwhalError('PIDFILE', `cannot write pidfile ${this.#path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Removes the file if it still names this process. */
+  unlink(pid: number): void {
+    try {
+      if (Number.parseInt(readFileSync(this.#path, 'utf8').trim(), 10) === pid) unlinkSync(this.#path);
+    } catch {
+      // Gone already.
+    }
+  }
+}

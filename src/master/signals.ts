@@ -1,0 +1,17 @@
+// The signals the master answers, as Gunicorn's arbiter does. Handlers only
+// enqueue; the arbiter's loop does the work. Master only.
+
+export const MASTER_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'] as const;
+export type MasterSignal = (typeof MASTER_SIGNALS)[number];
+
+/** Installs one handler per signal; returns the function that removes them. */
+export function onSignals(enqueue: (signal: MasterSignal) => void): () => void {
+  const handlers = MASTER_SIGNALS.map((sig) => {
+    const handler = () => enqueue(sig);
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
+}

@@ -1,0 +1,67 @@
+// Starts one worker process: creates its heartbeat file, hands it the
+// listening sockets as inherited fds, and sends the boot message. Master only.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workerEnv } from '../config/env.js';
+import type { Config } from '../config/settings.js';
+import { Channel } from '../ipc/channel.js';
+import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BoundListener } from './listeners.js';
+import { WorkerHandle } from './worker-handle.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+/** stdin, stdout, stderr, ipc; then the heartbeat file, then the listeners. */
+const FIRST_EXTRA_FD = 4;
+
+/** An unlinked file the worker touches and the master stats, as Gunicorn's WorkerTmp. */
+function heartbeatFile(dir: string | null): number {
+  const file = path.join(dir ?? tmpdir(), `wnarwhal-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(file, 'wx+', 0o600);
+  unlinkSync(file);
+  return fd;
+}
+
+export interface SpawnOptions {
+  readonly id: number;
+  readonly generation: number;
+  readonly config: Config;
+  readonly cwd: string;
+  readonly listeners: readonly BoundListener[];
+  /** Pipe the worker's stdout/stderr to the master (for --capture-output). */
+  readonly captureOutput: boolean;
+}
+
+export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+  const heartbeatFd = heartbeatFile(opts.config.workerTmpDir);
+  const out = opts.captureOutput ? 'pipe' : 'inherit';
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? ''], {
+      cwd: opts.cwd,
+      env: workerEnv(opts.config.rawEnv),
+      stdio: ['ignore', out, out, 'ipc', heartbeatFd, ...opts.listeners.map((l) => l.fd)],
+      serialization: 'advanced',
+    });
+  } catch (e) {
+    closeSync(heartbeatFd);
+    throw e;
+  }
+  const channel = new Channel<MasterMessage, WorkerMessage>(child);
+  const handle = new WorkerHandle({ id: opts.id, generation: opts.generation, child, channel, heartbeatFd });
+  channel.send({
+    type: 'boot',
+    boot: {
+      workerId: opts.id,
+      generation: opts.generation,
+      config: opts.config,
+      heartbeatFd: FIRST_EXTRA_FD,
+      listeners: opts.listeners.map((l, i) => ({ fd: FIRST_EXTRA_FD + 1 + i, label: l.label })),
+    },
+  });
+  return handle;
+}
