@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
+import { accessRecord } from './access-record.js';
 import { fetchAdapter } from './fetch-adapter.js';
 
 export interface HttpServerOptions {
@@ -66,7 +67,8 @@ export class HttpServer {
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ fd, backlog: this.#options.backlog }, () => {
+      // With an fd, node:http takes the backlog only as a positional argument.
+      server.listen({ fd }, this.#options.backlog, () => {
         server.off('error', reject);
         resolve();
       });
@@ -77,36 +79,16 @@ export class HttpServer {
     this.#served++;
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
-    const startedAt = Date.now();
-    const start = process.hrtime.bigint();
+    const accessLog = this.#options.accessLog;
+    const startedAt = accessLog ? Date.now() : 0;
+    const start = accessLog ? process.hrtime.bigint() : 0n;
+    const bytesBefore = accessLog ? req.socket.bytesWritten : 0;
     res.once('close', () => {
       this.#active.delete(res);
-      if (this.#options.accessLog) this.#logAccess(req, res, startedAt, process.hrtime.bigint() - start);
+      if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
       if (this.#draining) setImmediate(() => this.#closeIdle());
     });
     inner(req, res);
-  }
-
-  #logAccess(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint): void {
-    const length = res.getHeader('content-length');
-    this.#options.accessLog!.write({
-      remoteAddress: req.socket.remoteAddress ?? '',
-      method: req.method ?? '',
-      target: req.url ?? '',
-      httpVersion: req.httpVersion,
-      status: res.statusCode,
-      bodyBytes: length === undefined ? 0 : Number(length),
-      startedAt,
-      durationNs,
-      requestHeader: (name) => {
-        const v = req.headers[name];
-        return Array.isArray(v) ? v.join(', ') : v;
-      },
-      responseHeader: (name) => {
-        const v = res.getHeader(name);
-        return v === undefined ? undefined : String(v);
-      },
-    });
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {

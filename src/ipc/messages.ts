@@ -17,11 +17,14 @@ export interface BootInfo {
 
 export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
 
+/** Why a worker could not boot: the app, the socket, or anything else. */
+export type BootFailureReason = 'app-load' | 'bind' | 'boot';
+
 export type WorkerMessage =
   | { readonly type: 'ready' }
   | {
       readonly type: 'boot-failed';
-      readonly reason: 'app-load' | 'boot';
+      readonly reason: BootFailureReason;
       /** One line naming what failed and how to fix it. */
       readonly message: string;
       /** The app's own stack, for import errors. */

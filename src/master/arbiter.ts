@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
-import { EXIT_CODES } from '../errors.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { EXIT_CODES, NarwhalError } from '../errors.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { bindAll, type BoundListener } from './listeners.js';
@@ -34,7 +35,25 @@ type Event =
   | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
+/** How a fresh start ends when its first workers cannot boot. */
+const HALT_FOR = {
+  'app-load': [EXIT_CODES.APP_LOAD, 'App failed to load.'],
+  bind: [EXIT_CODES.BIND, 'Could not listen.'],
+  boot: [EXIT_CODES.WORKER_BOOT, 'Worker failed to boot.'],
+} as const;
 const MAX_BACKOFF_MS = 10_000;
+
+/** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
+function checkWorkerTmpDir(dir: string | null): void {
+  if (dir === null) return;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new NarwhalError('CONFIG', `--worker-tmp-dir ${dir} is not a writable directory (${why})`);
+  }
+}
 
 export class Arbiter {
   readonly #options: ArbiterOptions;
@@ -79,7 +98,8 @@ export class Arbiter {
       this.#pidfile.create(process.pid, config.umask);
     }
     try {
-      this.#listeners = bindAll(config.bind, config.umask);
+      checkWorkerTmpDir(config.workerTmpDir);
+      this.#listeners = await bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
@@ -215,8 +235,8 @@ export class Arbiter {
     }
     this.#logger.error(failure.detail ? `${failure.message}\n${failure.detail}` : failure.message);
     if (!this.#everReady) {
-      const appLoad = failure.reason === 'app-load';
-      return this.#stop(false, appLoad ? EXIT_CODES.APP_LOAD : EXIT_CODES.WORKER_BOOT, appLoad ? 'App failed to load.' : 'Worker failed to boot.');
+      const [code, reason] = HALT_FOR[failure.reason];
+      return this.#stop(false, code, reason);
     }
     if (this.#reloadFrom && worker.generation === this.#generation) return this.#rollback();
     this.#bootFailures++;

@@ -5,12 +5,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import type { Channel } from '../ipc/channel.js';
-import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BootFailureReason, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
 
 export interface BootFailure {
-  readonly reason: 'app-load' | 'boot';
+  readonly reason: BootFailureReason;
   readonly message: string;
   readonly detail?: string | undefined;
 }

@@ -6,7 +6,7 @@ import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { HttpServer } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
-import type { BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { AccessLog } from '../log/access-log.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
@@ -48,21 +48,25 @@ export class Worker {
       keepalive: config.keepalive,
       backlog: config.backlog,
     });
-    try {
-      for (const l of this.#boot.listeners) await server.listen(l.fd);
-    } catch (err) {
-      this.#fail('boot', `worker could not listen: ${(err as Error).message}`);
-      return;
+    for (const l of this.#boot.listeners) {
+      try {
+        await server.listen(l.fd);
+      } catch (err) {
+        // The master binds; the kernel reports a port taken by another listener only at listen(2).
+        const code = (err as NodeJS.ErrnoException).code;
+        this.#fail('bind', `cannot listen on ${l.label}: ${code === 'EADDRINUSE' ? 'another process is listening there; stop it or choose another --bind' : (err as Error).message} (${code})`);
+        return;
+      }
     }
     this.#server = server;
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
   }
 
-  #fail(reason: 'app-load' | 'boot', message: string, detail?: string): void {
-    this.#channel.send({ type: 'boot-failed', reason, message, detail });
-    // Let the message reach the master before the exit closes the channel.
-    setImmediate(() => process.exit(reason === 'app-load' ? EXIT_CODES.APP_LOAD : EXIT_CODES.WORKER_BOOT));
+  #fail(reason: BootFailureReason, message: string, detail?: string): void {
+    const code = reason === 'app-load' ? EXIT_CODES.APP_LOAD : reason === 'bind' ? EXIT_CODES.BIND : EXIT_CODES.WORKER_BOOT;
+    // Exit once the message has reached the master, so it can say why.
+    this.#channel.send({ type: 'boot-failed', reason, message, detail }, () => process.exit(code));
   }
 
   #installHandlers(): void {
