@@ -227,12 +227,9 @@ export class Arbiter {
   }
 
   #onBootFailure(worker: WorkerHandle, how: string): void {
-    const failure = worker.bootFailure ?? { reason: 'boot' as const, message: `worker ${worker.pid} ${how} before it was ready`, detail: undefined };
-    if (worker.killed) {
-      // We killed it ourselves (stuck while booting, or dropped by a rollback).
-      this.#maintainWorkerCount();
-      return;
-    }
+    if (worker.killedFor === 'rollback') return this.#maintainWorkerCount();
+    const why = worker.killedFor === 'timeout' ? `was killed after --timeout ${this.#config.timeout} s without a heartbeat (blocked while importing the app?)` : how;
+    const failure = worker.bootFailure ?? { reason: 'boot' as const, message: `worker ${worker.pid} ${why} before it was ready`, detail: undefined };
     this.#logger.error(failure.detail ? `${failure.message}\n${failure.detail}` : failure.message);
     if (!this.#everReady) {
       const [code, reason] = HALT_FOR[failure.reason];
@@ -295,7 +292,7 @@ export class Arbiter {
   #rollback(): void {
     const from = this.#reloadFrom!;
     for (const w of this.#workers.values()) {
-      if (w.generation === this.#generation && w.state === 'booting') w.kill();
+      if (w.generation === this.#generation && w.state === 'booting') w.kill('rollback');
     }
     this.#logger.error(`Reload failed: generation ${this.#generation} could not boot; the workers already serving keep serving`);
     this.#config = from.config;
@@ -313,7 +310,7 @@ export class Arbiter {
       const silent = w.silentFor(now);
       if (silent > limit) {
         this.#logger.critical(`WORKER TIMEOUT (pid:${w.pid}): no heartbeat for ${(silent / 1000).toFixed(1)} s (timeout ${this.#config.timeout} s)`);
-        w.kill();
+        w.kill('timeout');
       }
     }
   }
@@ -323,7 +320,7 @@ export class Arbiter {
     for (const w of this.#workers.values()) {
       if (!w.killed && w.killAt !== null && now >= w.killAt) {
         this.#logger.warning(`Worker (pid:${w.pid}) did not stop within the graceful timeout; killing it`);
-        w.kill();
+        w.kill('overdue');
       }
     }
   }

@@ -36,6 +36,17 @@ describe('loading the app', () => {
     }
   });
 
+  test('a worker that dies or hangs before it is ready halts a fresh start with exit 3, no respawn loop', async () => {
+    const died = await runNarwhal([app('exit-on-boot.ts'), '--bind', '127.0.0.1:0']);
+    assert.equal(died.code, 3, died.output);
+    assert.match(died.output, /exited with code 7 before it was ready/);
+    assert.match(died.output, /Reason: Worker failed to boot\./);
+    assert.equal((died.output.match(/Booting worker/g) ?? []).length, 1);
+    const hung = await runNarwhal([app('block-on-boot.ts'), '--bind', '127.0.0.1:0', '--timeout', '1']);
+    assert.equal(hung.code, 3, hung.output);
+    assert.match(hung.output, /killed after --timeout 1 s without a heartbeat/);
+  });
+
   test('a factory is called with its literal arguments', async () => {
     const s = await startServer([`${app('factory.ts')}:create("hi", 3)`]);
     assert.equal((await request(s.url)).body, 'hi hi hi');

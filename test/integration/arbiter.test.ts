@@ -2,7 +2,7 @@
 // scaling, reload, pidfile, sockets and heartbeats.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -99,6 +99,25 @@ describe('master and workers', () => {
     assert.ok(now.every((p) => !old.includes(p)));
     assert.equal((await request(s.url)).status, 200);
     await s.stop();
+  });
+
+  test('HUP re-reads the config file: a new worker count takes effect', async () => {
+    const dir = scratch();
+    const config = path.join(dir, 'narwhal.config.mjs');
+    writeFileSync(config, 'export default { workers: 1 };\n');
+    const s = await startServer([app('hello.ts'), '-c', config]);
+    writeFileSync(config, 'export default { workers: 3 };\n');
+    s.signal('SIGHUP');
+    await s.waitForLog(/Reload complete: 3 workers of generation 2 serving/);
+    await waitFor('three workers', () => children(s.pid).length === 3);
+    await s.stop();
+  });
+
+  test('workers leave when their master is gone', async () => {
+    const s = await startServer([app('hello.ts'), '-w', '2'], { workers: 2 });
+    const workers = s.readyPids();
+    s.signal('SIGKILL');
+    await waitFor('orphaned workers to exit', () => workers.every((p) => !alive(p)));
   });
 
   test('INT stops quickly with exit 0', async () => {
