@@ -11,8 +11,10 @@ import { welcomeApp } from './welcome.js';
 
 /** What a fetch-style app's handler receives besides the request. */
 export interface FetchContext {
-  /** The client's address as the worker saw it (the peer). */
+  /** The client's address as the worker saw it (the peer: behind a proxy, the proxy). */
   readonly remoteAddress: string;
+  /** The client's address through trusted proxies (--forwarded-allow-ips, --forwarded-for-header); the peer without them. */
+  readonly clientAddress: string;
   /** Keeps the worker from exiting (on reload or stop) until the promise settles, within the graceful timeout. */
   waitUntil(promise: Promise<unknown>): void;
 }

@@ -15,7 +15,7 @@ export function renderSettingsDoc(): string {
     '',
     'Every setting can be given on the command line, in `narwhal.config.ts` (as the camelCase key, inside',
     '`defineConfig({ ... })`), or in `NARWHAL_CMD_ARGS` (parsed like the command line). Precedence, lowest',
-    'first: defaults < environment defaults (`WEB_CONCURRENCY`, `PORT`) < config file < `NARWHAL_CMD_ARGS` <',
+    'first: defaults < environment defaults (`WEB_CONCURRENCY`, `PORT`, `FORWARDED_ALLOW_IPS`) < config file < `NARWHAL_CMD_ARGS` <',
     'command line. `narwhal --print-config` shows every value and where it came from.',
     '',
   ];

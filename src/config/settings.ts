@@ -2,7 +2,7 @@
 // the config-file keys, the environment defaults, `--help`, `--print-config`
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
-import { address, choice, flag, int, keyValues, list, octal, optionalStr, seconds, str, type ValueType } from './spec.js';
+import { address, choice, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, str, trustList, type ValueType } from './spec.js';
 
 export const SECTIONS = [
   'Config',
@@ -18,6 +18,7 @@ export type Section = (typeof SECTIONS)[number];
 export interface EnvDefaults {
   readonly PORT?: string | undefined;
   readonly WEB_CONCURRENCY?: string | undefined;
+  readonly FORWARDED_ALLOW_IPS?: string | undefined;
 }
 
 export interface Setting<T> {
@@ -173,6 +174,43 @@ export const SETTINGS = {
     aliases: ['env'],
     summary: 'Set an environment variable for the app: `-e KEY=VALUE` (repeatable).',
     docs: 'The variables reach `process.env` in every worker (and in the master with `--preload`). In a config file: `rawEnv: { KEY: "value" }`.',
+  }),
+  forwardedAllowIps: setting({
+    name: 'forwarded_allow_ips',
+    section: 'Server mechanics',
+    cli: ['--forwarded-allow-ips'],
+    type: trustList,
+    default: ['127.0.0.1', '::1'],
+    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
+    summary: 'Peers trusted to set the scheme and client address headers: addresses, CIDR networks, or `*`.',
+    docs: 'Comma-separated, as in Gunicorn, with CIDR networks (`10.0.0.0/8`, `fd00::/8`) and `*` for any peer; defaults to `$FORWARDED_ALLOW_IPS` when set. Only a request from one of these peers (or over a unix socket, which only local processes can reach) has its scheme taken from `secure_scheme_headers` and its client address from `--forwarded-for-header`; from any other peer those headers are passed to the app untouched and believed for nothing. Use `*` only when nothing but the proxy can reach Narwhal.',
+  }),
+  secureSchemeHeaders: setting({
+    name: 'secure_scheme_headers',
+    section: 'Server mechanics',
+    cli: [],
+    type: keyValues,
+    default: { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
+    summary: 'Headers, and the values of them, by which a trusted proxy says the request came over https.',
+    docs: 'Gunicorn\'s mapping and default; config file only, as in Gunicorn: `secureSchemeHeaders: { "X-Forwarded-Proto": "https" }`. From a trusted peer, a present header decides the scheme of the URL a fetch-style app sees (`https` when its value matches, else `http`); headers that disagree get a 400. Node-style apps read the result with `forwardedInfo(req)`.',
+  }),
+  forwardedForHeader: setting({
+    name: 'forwarded_for_header',
+    section: 'Server mechanics',
+    cli: ['--forwarded-for-header'],
+    type: choice(['x-forwarded-for', 'forwarded'] as const),
+    default: 'x-forwarded-for',
+    summary: 'Where trusted proxies put the client address: X-Forwarded-For or Forwarded (RFC 7239).',
+    docs: 'Not in Gunicorn, which leaves the address alone. The hops in this header are walked from the right, starting at the peer: while the address in hand is trusted (`--forwarded-allow-ips`), the hop before it is believed. The first untrusted address is the client: `ctx.clientAddress` for fetch-style apps, `forwardedInfo(req).clientAddress` for node-style apps, and the access log\'s `h`. Only one header is read, so a client cannot slip a forged address into the other one.',
+  }),
+  healthPath: setting({
+    name: 'health_path',
+    section: 'Server mechanics',
+    cli: ['--health-path'],
+    type: optionalUrlPath,
+    default: null,
+    summary: 'A path the worker answers itself, for load balancers and probes: 200 while serving, 503 once draining.',
+    docs: 'Off by default. Requests for this path (any query string) never reach the app: a worker answers `200 OK` while it serves and `503` with `Connection: close` once it is draining (TERM, reload, scale-down), so a balancer that keeps connections open takes it out of rotation before it closes. Other methods than GET and HEAD get 405.',
   }),
   pidfile: setting({
     name: 'pidfile',

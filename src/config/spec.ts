@@ -2,6 +2,7 @@
 // checked when it comes from a config file. Pure functions; used by the table
 // in settings.ts and nothing else holds state here.
 
+import { isIP } from 'node:net';
 import { NarwhalError } from '../errors.js';
 import { parseAddress } from './address.js';
 
@@ -93,6 +94,36 @@ export const choice = <const C extends string>(choices: readonly C[]): ValueType
     fromValue: (raw) => (typeof raw === 'string' ? check(raw) : bad(`must be one of ${choices.join(', ')}`)),
     show: (v) => v,
   };
+};
+
+/** Checks one `--forwarded-allow-ips` entry: an address, a CIDR network or `*`. */
+function trustEntry(entry: string): string {
+  if (entry === '*') return entry;
+  const [ip, bits, extra] = entry.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || extra !== undefined) return bad(`"${entry}" is not an IP address, a CIDR network or *`);
+  const n = bits === undefined ? 0 : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  return n >= 0 && n <= (family === 4 ? 32 : 128) ? entry : bad(`"${entry}" has a bad prefix length`);
+}
+
+/** Comma-separated IP addresses, CIDR networks or `*` (--forwarded-allow-ips); repeating the flag adds more. */
+export const trustList: ValueType<readonly string[]> = (() => {
+  const parse = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(trustEntry);
+  return {
+    metavar: 'STRING',
+    fromString: parse,
+    append: (prev, raw) => [...(prev ?? []), ...parse(raw)],
+    fromValue: (raw) => (typeof raw === 'string' ? parse(raw) : Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? parse(raw.join(',')) : bad('must be a string or a list of strings')),
+    show: (v) => v.join(','),
+  };
+})();
+
+/** A URL path such as `/healthz`, or null for off. */
+export const optionalUrlPath: ValueType<string | null> = {
+  metavar: 'PATH',
+  fromString: (raw) => (/^\/[^\s?#]*$/.test(raw.trim()) ? raw.trim() : bad('must be a path starting with / (no query)')),
+  fromValue: (raw) => (raw === null || raw === undefined ? null : typeof raw === 'string' ? optionalUrlPath.fromString(raw) : bad('must be a path string or null')),
+  show: (v) => (v === null ? '(none)' : v),
 };
 
 /** A file mode mask such as 0o22, given as "022", "0o22", "0x12" or a number. */

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessRecord } from '../log/access-log.js';
+import { forwardedInfo } from './proxy-headers.js';
 
 /** The head node:http wrote; headers given to writeHead as a list are only visible there. */
 function writtenHead(res: ServerResponse): string {
@@ -18,7 +19,8 @@ export function accessRecord(req: IncomingMessage, res: ServerResponse, startedA
   const head = writtenHead(res);
   const written = (req.socket.bytesWritten ?? 0) - socketBytesAtStart - Buffer.byteLength(head);
   return {
-    remoteAddress: req.socket.remoteAddress ?? '',
+    // `h` is the client through trusted proxies, as issue 6 asks.
+    remoteAddress: forwardedInfo(req).clientAddress,
     method: req.method ?? '',
     target: req.url ?? '',
     httpVersion: req.httpVersion,

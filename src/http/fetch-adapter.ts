@@ -10,15 +10,17 @@ export interface FetchAdapterOptions {
   onError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
   /** Registers a promise the worker waits for before exiting. */
   waitUntil(promise: Promise<unknown>): void;
+  /** The request's scheme and client address through trusted proxies (http/proxy-headers.ts). */
+  forwarded(req: IncomingMessage): { readonly scheme: string; readonly clientAddress: string };
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
 
-function requestUrl(req: IncomingMessage): string {
+function requestUrl(req: IncomingMessage, scheme: string): string {
   const host = req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
   // An absolute-form target (a proxy-style request line) already carries scheme and host.
   const target = req.url ?? '/';
-  return target.startsWith('/') || target === '*' ? `http://${host}${target === '*' ? '/' : target}` : target;
+  return target.startsWith('/') || target === '*' ? `${scheme}://${host}${target === '*' ? '/' : target}` : target;
 }
 
 function requestHeaders(req: IncomingMessage): Headers {
@@ -142,13 +144,15 @@ export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions
       init.body = requestBody(req);
       init.duplex = 'half';
     }
+    const forwarded = options.forwarded(req);
     const ctx: FetchContext = {
       remoteAddress: req.socket.remoteAddress ?? '',
+      clientAddress: forwarded.clientAddress,
       waitUntil: options.waitUntil,
     };
     let result: Response | Promise<Response>;
     try {
-      result = handler(new Request(requestUrl(req), init), ctx);
+      result = handler(new Request(requestUrl(req, forwarded.scheme), init), ctx);
     } catch (err) {
       options.onError(err, req, res);
       return;

@@ -4,11 +4,14 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import type { LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
 import { fetchAdapter } from './fetch-adapter.js';
+import type { HealthResponder } from './health.js';
+import { ContradictorySchemeHeaders, FORWARDED_INFO, forwardedInfo, type ProxyTrust } from './proxy-headers.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -16,6 +19,10 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** Trusted-proxy headers (http/proxy-headers.ts); null believes no header. */
+  readonly proxy?: ProxyTrust | null;
+  /** The --health-path responder (http/health.ts), answered before the app. */
+  readonly health?: HealthResponder | null;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -34,7 +41,7 @@ export class HttpServer {
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
     const inner: Listener =
       app.kind === 'fetch'
-        ? fetchAdapter(app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
+        ? fetchAdapter(app.handler, { onError, waitUntil: (p) => this.#waitUntil(p), forwarded: forwardedInfo })
         : (req, res) => {
             try {
               const r = app.listener(req, res) as { then?: unknown; catch?: unknown } | undefined;
@@ -86,9 +93,26 @@ export class HttpServer {
     res.once('close', () => {
       this.#active.delete(res);
       if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
-      if (this.#draining) setImmediate(() => this.#closeIdle());
     });
+    if (this.#options.health?.(req, res, this.#draining)) return;
+    if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
     inner(req, res);
+  }
+
+  /** Leaves the request's scheme and client address on it; false when it was answered with a 400. */
+  #forwarded(req: IncomingMessage, res: ServerResponse, proxy: ProxyTrust): boolean {
+    try {
+      const info = proxy.resolve(req);
+      // A symbol-keyed, non-enumerable property: the one mark left on node:http's object.
+      if (info) Object.defineProperty(req, FORWARDED_INFO, { value: info });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ContradictorySchemeHeaders)) throw err;
+      res.shouldKeepAlive = false;
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`Bad Request: ${err.message}\n`);
+      return false;
+    }
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
@@ -109,20 +133,23 @@ export class HttpServer {
     void p.finally(() => this.#pending.delete(p));
   }
 
-  #closeIdle(): void {
-    for (const s of this.#servers) s.closeIdleConnections();
-  }
-
   /**
    * Stops accepting, lets in-flight requests finish (answered with
-   * `Connection: close`), closes idle connections, and resolves when every
-   * connection is closed and every waitUntil promise has settled.
+   * `Connection: close`), and resolves when every connection is closed and
+   * every waitUntil promise has settled.
+   *
+   * Idle keep-alive connections are not cut: a request answered on one gets
+   * `Connection: close`, and one left idle ends at its keep-alive timeout, as
+   * it would have anyway. Closing them at once races a proxy (nginx) that is
+   * sending its next request on one right now; a POST lost that way is a 502,
+   * since nginx does not retry it. A proxy whose own idle timeout is shorter
+   * than --keep-alive never loses that race (docs/deployment.md).
    */
   async drain(): Promise<void> {
     this.#draining = true;
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
-    const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    this.#closeIdle();
+    // net.Server's close, not http.Server's: since Node 19 the latter also closes idle connections.
+    const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

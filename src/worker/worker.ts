@@ -5,6 +5,8 @@
 import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { HttpServer } from '../http/server.js';
+import { healthResponder } from '../http/health.js';
+import { ProxyTrust } from '../http/proxy-headers.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { AccessLog } from '../log/access-log.js';
@@ -47,6 +49,8 @@ export class Worker {
       accessLog: this.#accessLog,
       keepalive: config.keepalive,
       backlog: config.backlog,
+      proxy: new ProxyTrust({ allowIps: config.forwardedAllowIps, secureSchemeHeaders: config.secureSchemeHeaders, forwardedForHeader: config.forwardedForHeader }),
+      health: config.healthPath ? healthResponder(config.healthPath) : null,
     });
     for (const l of this.#boot.listeners) {
       try {

@@ -49,7 +49,7 @@ export class Narwhal {
     const [exe, ...pre] = opts.command ?? [opts.execPath ?? process.execPath, BIN];
     this.proc = spawn(exe!, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '', ...opts.env },
+      env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '', FORWARDED_ALLOW_IPS: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
