@@ -18,7 +18,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { readEnv } from '../../src/config/env.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { Config } from '../../src/config/settings.js';
-import { FIXTURES, ROOT, startServer } from '../helpers/narwhal.js';
+import { BIN, FIXTURES, Narwhal, ROOT, startServer, waitFor } from '../helpers/narwhal.js';
+import { request } from '../helpers/http.js';
 
 const DEPLOY = path.join(ROOT, 'deploy');
 const EMPTY_DIR = mkdtempSync(path.join(tmpdir(), 'narwhal-deploy-'));
@@ -105,6 +106,45 @@ describe('Dockerfile', () => {
       await server.stop();
     }
   });
+});
+
+/** Host pids of a process's children, from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const stateOf = (pid: number) => /\) (\w)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+
+test('Narwhal as PID 1 (a new PID namespace, as in the container): reaps its workers, drains on TERM', { skip: canUnshare ? false : 'unshare --pid is not permitted here' }, async () => {
+  const n = new Narwhal([path.join(FIXTURES, 'hello.ts'), '--bind', '127.0.0.1:0', '--workers', '2', '--log-level', 'debug'], {
+    command: ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, BIN],
+  });
+  try {
+    const port = Number((await n.waitForLog(/Listening at: http:\/\/127\.0\.0\.1:(\d+) \(1\)/))[1]);
+    await waitFor('2 ready workers', () => n.readyPids().length >= 2);
+    const master = childrenOf(n.pid)[0]!;
+    const workers = childrenOf(master);
+    assert.equal(workers.length, 2);
+    process.kill(workers[0]!, 'SIGKILL');
+    await waitFor('a replacement worker', () => n.readyPids().length >= 3);
+    await waitFor('no zombie among the master\'s children', () => {
+      const now = childrenOf(master);
+      return now.length === 2 && !now.includes(workers[0]!) && now.every((p) => stateOf(p) !== 'Z');
+    });
+    assert.equal((await request(`http://127.0.0.1:${port}/`)).status, 200);
+    // From outside the namespace, PID 1 only gets signals it handles: Narwhal handles TERM.
+    process.kill(master, 'SIGTERM');
+    const exit = await n.exited;
+    assert.equal(exit.code, 0, n.output);
+    assert.match(n.output, /Handling signal: term/);
+  } finally {
+    if (!n.exit) n.proc.kill('SIGKILL');
+  }
 });
 
 describe('Kubernetes manifests', () => {
