@@ -93,6 +93,11 @@ function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): u
     if (next === undefined && i === 0 && mod['default'] && typeof mod['default'] === 'object') {
       next = (mod['default'] as Record<string, unknown>)[part];
     }
+    // An ES module compiled to CommonJS (a .ts file outside a "type": "module"
+    // package, through tsx) marks itself __esModule: its `export default` is one level further down.
+    if (i === 0 && part === 'default' && next && typeof next === 'object' && (next as { __esModule?: unknown }).__esModule === true && 'default' in next) {
+      next = (next as { default: unknown }).default;
+    }
     if (next === undefined) {
       const where = i === 0 ? `${spec.module} has no export "${part}" (its exports: ${exportNames(mod)})` : `${spec.attr.slice(0, i).join('.')} has no property "${part}"`;
       throw new NarwhalError('APP_LOAD', `cannot find the app ${shown}: ${where}`);
