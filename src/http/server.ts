@@ -4,7 +4,7 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
@@ -32,6 +32,8 @@ export class HttpServer {
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
+  /** Open connections, so the drain can give idle ones a deadline. */
+  readonly #sockets = new Set<Socket>();
   readonly #pending = new Set<Promise<unknown>>();
   #draining = false;
   #served = 0;
@@ -72,6 +74,10 @@ export class HttpServer {
       }
     });
     this.#servers.push(server);
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
@@ -86,6 +92,8 @@ export class HttpServer {
     this.#served++;
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
+    // A request on a lingering idle connection (see drain): no deadline may cut its answer short.
+    if (this.#draining) req.socket.setTimeout(0);
     const accessLog = this.#options.accessLog;
     const startedAt = accessLog ? Date.now() : 0;
     const start = accessLog ? process.hrtime.bigint() : 0n;
@@ -138,18 +146,22 @@ export class HttpServer {
    * `Connection: close`), and resolves when every connection is closed and
    * every waitUntil promise has settled.
    *
-   * Idle keep-alive connections are not cut: a request answered on one gets
-   * `Connection: close`, and one left idle ends at its keep-alive timeout, as
-   * it would have anyway. Closing them at once races a proxy (nginx) that is
-   * sending its next request on one right now; a POST lost that way is a 502,
-   * since nginx does not retry it. A proxy whose own idle timeout is shorter
-   * than --keep-alive never loses that race (docs/deployment.md).
+   * Idle connections are not cut at once: closing one races a proxy (nginx)
+   * that is sending its next request on it right now, and a POST lost that way
+   * is a 502, since nginx does not retry it. Each idle connection stays open,
+   * still reading, for the keep-alive time the clients were told; a request
+   * arriving meanwhile is served with `Connection: close`. A proxy whose idle
+   * timeout is shorter than --keep-alive closes them first (docs/deployment.md).
    */
   async drain(): Promise<void> {
     this.#draining = true;
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
     // net.Server's close, not http.Server's: since Node 19 the latter also closes idle connections.
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
+    const busy = new Set([...this.#active].map((res) => res.socket));
+    // node:http destroys a connection whose timeout fires while no request is in progress.
+    const lingerMs = Math.max(this.#options.keepalive, 1) * 1000;
+    for (const socket of this.#sockets) if (!busy.has(socket)) socket.setTimeout(lingerMs);
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
