@@ -196,7 +196,10 @@ describe('Kubernetes manifests', () => {
   });
 
   test('probes use the health endpoint and port Narwhal is given; WEB_CONCURRENCY comes from the CPU limit', async () => {
-    const config = await narwhalConfig(container.args, { WEB_CONCURRENCY: '2' });
+    // The container's literal environment too (FORWARDED_ALLOW_IPS must parse), plus what the CPU limit gives.
+    const literal = Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    const config = await narwhalConfig(container.args, { ...literal, WEB_CONCURRENCY: '2' });
+    assert.deepEqual(config.forwardedAllowIps, literal.FORWARDED_ALLOW_IPS.split(','));
     const port = container.ports.find((p: { name: string }) => p.name === 'http');
     assert.equal(port.containerPort, portOf(config.bind[0]!));
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
