@@ -4,7 +4,7 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { LoadedApp } from '../app/loader.js';
+import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
@@ -16,9 +16,27 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** Called around each request when the config sets preRequest/postRequest hooks. */
+  readonly hooks?: RequestHooks | undefined;
+}
+
+export interface RequestHooks {
+  readonly preRequest?: ((request: Request | IncomingMessage) => void) | undefined;
+  /** For fetch-style apps, called when the app's Response is ready (before its body streams). */
+  readonly postRequest?: ((request: Request | IncomingMessage, status: number) => void) | undefined;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Wraps a fetch handler so the request hooks see the Request and the status. */
+function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
+  return async (request, ctx) => {
+    hooks.preRequest?.(request);
+    const response = await handler(request, ctx);
+    hooks.postRequest?.(request, response instanceof Response ? response.status : 500);
+    return response;
+  };
+}
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
@@ -32,10 +50,15 @@ export class HttpServer {
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
+    const hooks = options.hooks;
     const inner: Listener =
       app.kind === 'fetch'
-        ? fetchAdapter(app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
+        ? fetchAdapter(hooks ? withHooks(app.handler, hooks) : app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
         : (req, res) => {
+            if (hooks) {
+              hooks.preRequest?.(req);
+              if (hooks.postRequest) res.once('finish', () => hooks.postRequest!(req, res.statusCode));
+            }
             try {
               const r = app.listener(req, res) as { then?: unknown; catch?: unknown } | undefined;
               if (r && typeof r.then === 'function') (r as Promise<unknown>).catch((err) => onError(err, req, res));

@@ -9,6 +9,9 @@ export interface BootInfo {
   readonly generation: number;
   /** The settings, as resolved by the master (functions are not sent). */
   readonly config: Config;
+  /** Where the worker loads its own hooks from, and which ones are set. */
+  readonly configFile: string | null;
+  readonly workerHooks: readonly string[];
   /** The fd of the heartbeat file the worker touches. */
   readonly heartbeatFd: number;
   /** The listening sockets, as inherited fds, with how to show them in logs. */

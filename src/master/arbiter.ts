@@ -9,6 +9,8 @@ import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { EXIT_CODES, NarwhalError } from '../errors.js';
+import { callHook } from '../hooks/call.js';
+import type { ServerView } from '../hooks/types.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { bindAll, type BoundListener } from './listeners.js';
@@ -60,6 +62,7 @@ export class Arbiter {
   readonly #workers = new Map<number, WorkerHandle>();
   readonly #queue: Event[] = [];
   #config: Config;
+  #configFile: string | null;
   #logger: Logger;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
@@ -67,7 +70,7 @@ export class Arbiter {
   #generation = 1;
   #nextId = 1;
   /** The generation to go back to if the reload in progress fails. */
-  #reloadFrom: { config: Config; generation: number; target: number } | null = null;
+  #reloadFrom: { config: Config; configFile: string | null; generation: number; target: number } | null = null;
   #everReady = false;
   #bootFailures = 0;
   #respawnAt = 0;
@@ -80,6 +83,7 @@ export class Arbiter {
   constructor(options: ArbiterOptions) {
     this.#options = options;
     this.#config = options.resolved.config;
+    this.#configFile = options.resolved.configFile;
     this.#target = this.#config.workers;
     this.#logger = new Logger(new LogSink(this.#config.errorlog, 2), this.#config.loglevel);
   }
@@ -88,11 +92,34 @@ export class Arbiter {
     return this.#logger;
   }
 
+  /** What hooks see of the master. */
+  #view(): ServerView {
+    const logger = this.#logger;
+    return {
+      pid: process.pid,
+      config: this.#config,
+      workerCount: this.#target,
+      workers: [...this.#workers.values()].map((w) => ({ id: w.id, pid: w.pid, generation: w.generation })),
+      log: (message, level = 'info') => logger.log(level, message),
+    };
+  }
+
+  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'onExit'>(name: K): Promise<void> {
+    return callHook(this.#logger, name, this.#config[name], this.#view());
+  }
+
+  #setTarget(n: number): void {
+    const old = this.#target;
+    this.#target = n;
+    if (n !== old) void callHook(this.#logger, 'nworkersChanged', this.#config.nworkersChanged, this.#view(), n, old);
+  }
+
   /** Starts serving; resolves with the exit code once the master has stopped. */
   async run(): Promise<number> {
     const config = this.#config;
     setProcessTitle('master', procName(config));
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
+    await this.#hook('onStarting');
     if (config.pidfile) {
       this.#pidfile = new Pidfile(config.pidfile);
       this.#pidfile.create(process.pid, config.umask);
@@ -156,11 +183,11 @@ export class Arbiter {
       case 'SIGHUP':
         return this.#reload();
       case 'SIGTTIN':
-        this.#target++;
+        this.#setTarget(this.#target + 1);
         this.#logger.info(`Scaling to ${this.#target} workers`);
         return this.#maintainWorkerCount();
       case 'SIGTTOU':
-        this.#target = Math.max(1, this.#target - 1);
+        this.#setTarget(Math.max(1, this.#target - 1));
         this.#logger.info(`Scaling to ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
         return this.#maintainWorkerCount();
       case 'SIGUSR1':
@@ -171,10 +198,13 @@ export class Arbiter {
   }
 
   #spawn(): void {
+    const id = this.#nextId++;
+    void callHook(this.#logger, 'preFork', this.#config.preFork, this.#view(), { id, pid: undefined, generation: this.#generation });
     const worker = spawnWorker({
-      id: this.#nextId++,
+      id,
       generation: this.#generation,
       config: this.#config,
+      configFile: this.#configFile,
       cwd: this.#options.cwd,
       listeners: this.#listeners,
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
@@ -196,6 +226,7 @@ export class Arbiter {
   #onReady(worker: WorkerHandle): void {
     if (!this.#workers.has(worker.pid) || worker.state !== 'booting') return;
     worker.state = 'ready';
+    if (!this.#everReady) void this.#hook('whenReady');
     this.#everReady = true;
     this.#bootFailures = 0;
     this.#logger.debug(`Worker ${worker.pid} is ready (generation ${worker.generation})`);
@@ -209,10 +240,11 @@ export class Arbiter {
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
+    void callHook(this.#logger, 'childExit', this.#config.childExit, this.#view(), { id: worker.id, pid: worker.pid, generation: worker.generation });
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (this.#stopping) {
       this.#logger.debug(`Worker ${worker.pid} ${how}`);
-      if (this.#workers.size === 0) this.#finish();
+      if (this.#workers.size === 0) void this.#finish();
       return;
     }
     if (worker.state === 'booting') return this.#onBootFailure(worker, how);
@@ -279,10 +311,12 @@ export class Arbiter {
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
       this.#logger.warning('bind changed in the new configuration; addresses change only on a restart');
     }
-    this.#reloadFrom ??= { config: this.#config, generation: this.#generation, target: this.#target };
+    this.#reloadFrom ??= { config: this.#config, configFile: this.#configFile, generation: this.#generation, target: this.#target };
     this.#config = next.config;
-    this.#target = next.config.workers;
+    this.#configFile = next.configFile;
+    this.#setTarget(next.config.workers);
     this.#generation++;
+    await this.#hook('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
     this.#maintainWorkerCount();
@@ -296,7 +330,8 @@ export class Arbiter {
     }
     this.#logger.error(`Reload failed: generation ${this.#generation} could not boot; the workers already serving keep serving`);
     this.#config = from.config;
-    this.#target = from.target;
+    this.#configFile = from.configFile;
+    this.#setTarget(from.target);
     this.#generation = from.generation;
     this.#reloadFrom = null;
   }
@@ -345,14 +380,15 @@ export class Arbiter {
         w.signal('SIGQUIT');
       }
     }
-    if (this.#workers.size === 0) this.#finish();
+    if (this.#workers.size === 0) void this.#finish();
   }
 
-  #finish(): void {
+  async #finish(): Promise<void> {
     const stop = this.#stopping!;
     this.#cleanup();
     this.#logger.info('Shutting down: Master');
     if (stop.reason) this.#logger.info(`Reason: ${stop.reason}`);
+    await this.#hook('onExit');
     this.#done(stop.code);
   }
 
