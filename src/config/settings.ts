@@ -3,44 +3,12 @@
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
 import { HOOK_SETTINGS } from './settings-hooks.js';
+import { LOGGING_SETTINGS } from './settings-logging.js';
+import { setting, type Setting } from './setting.js';
 import { address, choice, flag, int, keyValues, list, octal, optionalStr, seconds, str, type ValueType } from './spec.js';
 
-export const SECTIONS = [
-  'Config',
-  'Server socket',
-  'Worker processes',
-  'Server mechanics',
-  'Logging',
-  'Process naming',
-  'Server hooks',
-] as const;
-export type Section = (typeof SECTIONS)[number];
+export { SECTIONS, setting, type EnvDefaults, type Section, type Setting } from './setting.js';
 
-/** What the environment can contribute to defaults; read only by config/env.ts. */
-export interface EnvDefaults {
-  readonly PORT?: string | undefined;
-  readonly WEB_CONCURRENCY?: string | undefined;
-}
-
-export interface Setting<T> {
-  /** Gunicorn's setting name where Gunicorn has one (snake_case). */
-  readonly name: string;
-  readonly section: Section;
-  /** Command-line forms, short first; empty for config-file-only settings. */
-  readonly cli: readonly string[];
-  readonly type: ValueType<T>;
-  readonly default: NoInfer<T>;
-  /** A default taken from the environment when set (WEB_CONCURRENCY, PORT). */
-  readonly envDefault?: (env: EnvDefaults) => string | undefined;
-  /** Other config-file keys accepted for this setting. */
-  readonly aliases?: readonly string[];
-  /** Only meaningful on the command line (`--check-config`): never in a file. */
-  readonly cliOnly?: boolean;
-  readonly summary: string;
-  readonly docs: string;
-}
-
-const setting = <T>(s: Setting<T>): Setting<T> => s;
 
 export const SETTINGS = {
   config: setting({
@@ -203,60 +171,7 @@ export const SETTINGS = {
     summary: 'A file mode mask for files Narwhal creates: unix sockets and the pidfile.',
     docs: 'A unix socket is created with mode `0777 & ~umask`, so the default 0 lets any local user connect (as Gunicorn); use `--umask 007` to limit it to the owner and group.',
   }),
-  accesslog: setting({
-    name: 'accesslog',
-    section: 'Logging',
-    cli: ['--access-logfile'],
-    type: optionalStr('FILE'),
-    default: null,
-    summary: 'The access log file; `-` for stdout. Off by default.',
-    docs: 'One line per request in the `--access-logformat` format, written by the worker that served it.',
-  }),
-  accessLogFormat: setting({
-    name: 'access_log_format',
-    section: 'Logging',
-    cli: ['--access-logformat'],
-    type: str('FORMAT'),
-    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
-    summary: 'The access log format, with Gunicorn\'s atoms.',
-    docs: 'Atoms: `h` remote address, `l` `-`, `u` user from Basic auth, `t` date, `r` request line, `m` method, `U` path, `q` query, `H` protocol, `s` status, `B` body bytes, `b` body bytes or `-`, `f` referer, `a` user agent, `T` seconds, `D` microseconds, `M` milliseconds, `L` seconds with decimals, `p` worker pid, `{name}i` request header, `{name}o` response header, `{name}e` environment variable.',
-  }),
-  errorlog: setting({
-    name: 'errorlog',
-    section: 'Logging',
-    cli: ['--error-logfile', '--log-file'],
-    type: str('FILE'),
-    default: '-',
-    summary: 'The error log file; `-` for stderr.',
-    docs: 'Where the master and the workers write their own messages, and app errors with their stacks.',
-  }),
-  loglevel: setting({
-    name: 'loglevel',
-    section: 'Logging',
-    cli: ['--log-level'],
-    type: choice(['debug', 'info', 'warning', 'error', 'critical'] as const),
-    default: 'info',
-    summary: 'The least severe level the error log shows.',
-    docs: 'One of debug, info, warning, error, critical.',
-  }),
-  captureOutput: setting({
-    name: 'capture_output',
-    section: 'Logging',
-    cli: ['--capture-output'],
-    type: flag,
-    default: false,
-    summary: 'Send the workers\' stdout and stderr into the error log file.',
-    docs: 'As in Gunicorn, this acts when `--error-logfile` is a file: what the app prints lands in that file, line by line. With the error log on stderr, the workers\' output already goes to the terminal or the container log.',
-  }),
-  enableStdioInheritance: setting({
-    name: 'enable_stdio_inheritance',
-    section: 'Logging',
-    cli: ['-R', '--enable-stdio-inheritance'],
-    type: flag,
-    default: false,
-    summary: 'Keep stdio open when detached (daemon mode).',
-    docs: 'Gunicorn uses this to keep a daemon\'s stdout and stderr instead of /dev/null. Narwhal\'s workers always inherit the master\'s stdio and Node does not buffer it, so without a daemon mode this is accepted for compatibility and changes nothing.',
-  }),
+  ...LOGGING_SETTINGS,
   procName: setting({
     name: 'proc_name',
     section: 'Process naming',

@@ -5,14 +5,15 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
-import type { AccessLog } from '../log/access-log.js';
+import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
 import { fetchAdapter } from './fetch-adapter.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
-  readonly accessLog: AccessLog | null;
+  /** Told of each finished request (access logs, statsd); empty for none. */
+  readonly access: readonly AccessSink[];
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
@@ -102,13 +103,17 @@ export class HttpServer {
     this.#served++;
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
-    const accessLog = this.#options.accessLog;
-    const startedAt = accessLog ? Date.now() : 0;
-    const start = accessLog ? process.hrtime.bigint() : 0n;
-    const bytesBefore = accessLog ? req.socket.bytesWritten : 0;
+    const access = this.#options.access;
+    const logged = access.length > 0;
+    const startedAt = logged ? Date.now() : 0;
+    const start = logged ? process.hrtime.bigint() : 0n;
+    const bytesBefore = logged ? req.socket.bytesWritten : 0;
     res.once('close', () => {
       this.#active.delete(res);
-      if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
+      if (logged) {
+        const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+        for (const sink of access) sink.write(record);
+      }
       if (this.#draining) setImmediate(() => this.#closeIdle());
     });
     inner(req, res);

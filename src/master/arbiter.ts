@@ -11,7 +11,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { EXIT_CODES, NarwhalError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { ServerView } from '../hooks/types.js';
-import { LogSink, Logger } from '../log/logger.js';
+import { createLogging, type Logging } from '../log/create.js';
+import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { bindAll, type BoundListener } from './listeners.js';
 import { Pidfile } from './pidfile.js';
@@ -64,6 +65,8 @@ export class Arbiter {
   #config: Config;
   #configFile: string | null;
   #logger: Logger;
+  #logging: Logging;
+  #reportedWorkers = -1;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
   #target: number;
@@ -85,7 +88,8 @@ export class Arbiter {
     this.#config = options.resolved.config;
     this.#configFile = options.resolved.configFile;
     this.#target = this.#config.workers;
-    this.#logger = new Logger(new LogSink(this.#config.errorlog, 2), this.#config.loglevel);
+    this.#logging = createLogging(this.#config, procName(this.#config));
+    this.#logger = this.#logging.logger;
   }
 
   get logger(): Logger {
@@ -191,7 +195,7 @@ export class Arbiter {
         this.#logger.info(`Scaling to ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
         return this.#maintainWorkerCount();
       case 'SIGUSR1':
-        this.#logger.reopen();
+        this.#logging.reopen();
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
     }
@@ -284,6 +288,7 @@ export class Arbiter {
       for (let i = current.length; i < this.#target; i++) this.#spawn();
     }
     const readyCurrent = current.filter((w) => w.state === 'ready').length;
+    this.#reportWorkerCount();
     // Booting leftovers first, then the oldest serving workers.
     old.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
     for (let surplus = old.length + readyCurrent - this.#target; surplus > 0 && old.length; surplus--) {
@@ -297,6 +302,13 @@ export class Arbiter {
       this.#reloadFrom = null;
       this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
     }
+  }
+
+  /** statsd's `workers` gauge, sent when the count of live workers changes. */
+  #reportWorkerCount(): void {
+    if (!this.#logging.statsd || this.#workers.size === this.#reportedWorkers) return;
+    this.#reportedWorkers = this.#workers.size;
+    this.#logging.statsd.gauge('workers', this.#workers.size);
   }
 
   async #reload(): Promise<void> {

@@ -10,8 +10,8 @@ import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
-import { AccessLog } from '../log/access-log.js';
-import { LogSink, Logger } from '../log/logger.js';
+import { createLogging, type Logging } from '../log/create.js';
+import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { procName, setProcessTitle } from '../process-title.js';
 
@@ -19,7 +19,7 @@ export class Worker {
   readonly #boot: BootInfo;
   readonly #channel: Channel<WorkerMessage, MasterMessage>;
   readonly #logger: Logger;
-  readonly #accessLog: AccessLog | null;
+  readonly #logging: Logging;
   #server: HttpServer | null = null;
   #hooks: WorkerHooks = {};
   readonly #view: WorkerView;
@@ -30,8 +30,8 @@ export class Worker {
     this.#boot = boot;
     this.#channel = channel;
     const { config } = boot;
-    this.#logger = new Logger(new LogSink(config.errorlog, 2), config.loglevel);
-    this.#accessLog = config.accesslog ? new AccessLog(new LogSink(config.accesslog, 1), config.accessLogFormat) : null;
+    this.#logging = createLogging(config, procName(config));
+    this.#logger = this.#logging.logger;
     this.#view = { id: boot.workerId, pid: process.pid, generation: boot.generation };
   }
 
@@ -52,7 +52,7 @@ export class Worker {
     }
     const server = new HttpServer(app, {
       logger: this.#logger,
-      accessLog: this.#accessLog,
+      access: this.#logging.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
       hooks: this.#requestHooks(),
@@ -95,8 +95,8 @@ export class Worker {
     process.on('SIGQUIT', () => void this.#quit('workerInt', EXIT_CODES.OK));
     process.on('SIGABRT', () => void this.#quit('workerAbort', EXIT_CODES.ERROR));
     process.on('SIGUSR1', () => {
-      this.#logger.reopen();
-      this.#accessLog?.reopen();
+      this.#logging.reopen();
+      this.#logger.debug(`Worker ${process.pid} reopened its log files`);
     });
     // A terminal hang-up is the master's business, not the worker's.
     process.on('SIGHUP', () => {});
