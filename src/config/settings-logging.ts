@@ -122,6 +122,15 @@ export const LOGGING_SETTINGS = {
     summary: 'The prefix of every statsd metric name.',
     docs: 'A dot is added between the prefix and the name: `narwhal.requests`. Use `gunicorn` to keep dashboards built for Gunicorn.',
   }),
+  metricsBind: setting({
+    name: 'metrics_bind',
+    section: 'Logging',
+    cli: ['--metrics-bind'],
+    type: optionalStr('ADDRESS'),
+    default: null,
+    summary: 'Serve Prometheus metrics at http://ADDRESS/metrics from the master (off by default).',
+    docs: 'The master asks every worker for its counters at each scrape and sums them (with prom-client\'s aggregator), keeping the counts of workers that have exited so totals never go backwards: requests by method and status, a duration histogram, in-flight requests, body bytes, worker count, worker restarts by reason, reloads, and event-loop lag and heartbeat age per worker. Bind it to a private address: it is not meant for the public.',
+  }),
   dogstatsdTags: setting({
     name: 'dogstatsd_tags',
     section: 'Logging',

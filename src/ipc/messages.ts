@@ -2,6 +2,7 @@
 // The only module (with channel.ts) that both processes import.
 
 import type { Config } from '../config/settings.js';
+import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
 /** What a worker needs to boot, sent by the master right after spawning it. */
 export interface BootInfo {
@@ -18,13 +19,18 @@ export interface BootInfo {
   readonly listeners: readonly { readonly fd: number; readonly label: string }[];
 }
 
-export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
+export type MasterMessage =
+  | { readonly type: 'boot'; readonly boot: BootInfo }
+  /** A scrape of --metrics-bind: the worker answers with a `metrics` message of the same id. */
+  | { readonly type: 'metrics-request'; readonly id: number };
 
 /** Why a worker could not boot: the app, the socket, or anything else. */
 export type BootFailureReason = 'app-load' | 'bind' | 'boot';
 
 export type WorkerMessage =
   | { readonly type: 'ready' }
+  /** Its Prometheus metrics: a reply (`id`), or a last word before a graceful exit (`id` null). */
+  | { readonly type: 'metrics'; readonly id: number | null; readonly snapshot: MetricsSnapshot }
   | {
       readonly type: 'boot-failed';
       readonly reason: BootFailureReason;

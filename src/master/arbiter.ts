@@ -14,7 +14,10 @@ import type { ServerView } from '../hooks/types.js';
 import { createLogging, type Logging } from '../log/create.js';
 import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
+import { MasterMetrics } from '../metrics/master-metrics.js';
+import { MetricsEndpoint } from '../metrics/endpoint.js';
 import { bindAll, type BoundListener } from './listeners.js';
+import { MetricsCollector } from './metrics-collector.js';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker } from './spawn.js';
@@ -67,6 +70,7 @@ export class Arbiter {
   #logger: Logger;
   #logging: Logging;
   #reportedWorkers = -1;
+  #metrics: { master: MasterMetrics; collector: MetricsCollector; endpoint: MetricsEndpoint } | null = null;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
   #target: number;
@@ -132,6 +136,7 @@ export class Arbiter {
       checkWorkerTmpDir(config.workerTmpDir);
       this.#listeners = await bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
+      if (config.metricsBind) await this.#startMetrics(config.metricsBind);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
     } catch (e) {
@@ -143,6 +148,25 @@ export class Arbiter {
     this.#tick = setInterval(() => this.#enqueue({ kind: 'tick' }), TICK_MS);
     this.#maintainWorkerCount();
     return finished;
+  }
+
+  async #startMetrics(bind: string): Promise<void> {
+    const master = new MasterMetrics(() => [...this.#workers.values()].map((w) => ({ pid: w.pid, heartbeatAge: () => w.silentFor() / 1000 })));
+    const collector = new MetricsCollector();
+    const render = async () => master.render(await collector.collect([...this.#workers.values()].filter((w) => w.state !== 'booting')));
+    const { endpoint, label } = await MetricsEndpoint.start(bind, render, (err) => this.#logger.exception('Metrics scrape failed', err));
+    this.#metrics = { master, collector, endpoint };
+    this.#logger.info(`Metrics at: ${label}`);
+  }
+
+  /** Counts why a worker went, and keeps what it had counted. */
+  #recordExit(worker: WorkerHandle): void {
+    if (!this.#metrics) return;
+    const last = this.#metrics.collector.forget(worker.pid);
+    if (last) void this.#metrics.master.retire(last);
+    if (this.#stopping || worker.retiredFor === 'stop') return;
+    const reason = worker.killedFor === 'timeout' ? 'timeout' : worker.retiredFor ?? 'crash';
+    if (worker.state !== 'booting' || worker.killedFor === 'timeout') this.#metrics.master.restarted(reason);
   }
 
   #enqueue(event: Event): void {
@@ -215,6 +239,7 @@ export class Arbiter {
     });
     this.#workers.set(worker.pid, worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
+    worker.channel.on('metrics', (m) => this.#metrics?.collector.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('boot-failed', (m) => (worker.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
     worker.child.on('error', (err) => this.#logger.error(`Worker ${worker.pid}: ${err.message}`));
@@ -235,7 +260,7 @@ export class Arbiter {
     this.#bootFailures = 0;
     this.#logger.debug(`Worker ${worker.pid} is ready (generation ${worker.generation})`);
     if (this.#stopping) {
-      worker.retire(this.#config.gracefulTimeout);
+      worker.retire(this.#config.gracefulTimeout, 'stop');
       return;
     }
     this.#maintainWorkerCount();
@@ -244,6 +269,7 @@ export class Arbiter {
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
+    this.#recordExit(worker);
     void callHook(this.#logger, 'childExit', this.#config.childExit, this.#view(), { id: worker.id, pid: worker.pid, generation: worker.generation });
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (this.#stopping) {
@@ -292,11 +318,11 @@ export class Arbiter {
     // Booting leftovers first, then the oldest serving workers.
     old.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
     for (let surplus = old.length + readyCurrent - this.#target; surplus > 0 && old.length; surplus--) {
-      old.shift()!.retire(this.#config.gracefulTimeout);
+      old.shift()!.retire(this.#config.gracefulTimeout, 'reload');
     }
     if (old.length === 0 && current.length > this.#target) {
       current.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
-      for (const w of current.slice(0, current.length - this.#target)) w.retire(this.#config.gracefulTimeout);
+      for (const w of current.slice(0, current.length - this.#target)) w.retire(this.#config.gracefulTimeout, 'scale-down');
     }
     if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
       this.#reloadFrom = null;
@@ -328,6 +354,7 @@ export class Arbiter {
     this.#configFile = next.configFile;
     this.#setTarget(next.config.workers);
     this.#generation++;
+    this.#metrics?.master.reloaded();
     await this.#hook('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
@@ -385,7 +412,7 @@ export class Arbiter {
     const timeout = this.#config.gracefulTimeout;
     for (const w of this.#workers.values()) {
       if (graceful) {
-        w.retire(timeout);
+        w.retire(timeout, 'stop');
       } else {
         w.state = 'retiring';
         w.killAt = Date.now() + Math.min(timeout, 5) * 1000;
@@ -405,6 +432,8 @@ export class Arbiter {
   }
 
   #cleanup(): void {
+    this.#metrics?.endpoint.close();
+    this.#metrics = null;
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
     this.#removeSignals?.();

@@ -8,6 +8,7 @@ import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
+export type RetireReason = 'reload' | 'scale-down' | 'stop' | 'max-requests' | 'memory' | 'lifetime';
 
 export interface BootFailure {
   readonly reason: BootFailureReason;
@@ -63,10 +64,14 @@ export class WorkerHandle {
     }
   }
 
+  /** Why it was asked to stop: a reload, a scale-down, a recycle, or the master stopping. */
+  retiredFor: RetireReason | null = null;
+
   /** Graceful stop: the worker drains, and is killed at `killAt`. */
-  retire(gracefulTimeout: number): void {
+  retire(gracefulTimeout: number, reason: RetireReason): void {
     if (this.state === 'retiring') return;
     this.state = 'retiring';
+    this.retiredFor = reason;
     this.killAt = Date.now() + gracefulTimeout * 1000;
     this.signal('SIGTERM');
   }

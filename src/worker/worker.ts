@@ -11,6 +11,7 @@ import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { createLogging, type Logging } from '../log/create.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { procName, setProcessTitle } from '../process-title.js';
@@ -22,6 +23,7 @@ export class Worker {
   readonly #logging: Logging;
   #server: HttpServer | null = null;
   #hooks: WorkerHooks = {};
+  #metrics: WorkerMetrics | null = null;
   readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
   #stopping = false;
@@ -50,9 +52,10 @@ export class Worker {
       this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
       return;
     }
-    const server = new HttpServer(app, {
+    const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
+    const server: HttpServer = new HttpServer(app, {
       logger: this.#logger,
-      access: this.#logging.access,
+      access: metrics ? [...this.#logging.access, metrics] : this.#logging.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
       hooks: this.#requestHooks(),
@@ -71,6 +74,16 @@ export class Worker {
     this.#server = server;
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
+  }
+
+  /** Prometheus counters, summed by the master at each scrape of --metrics-bind. */
+  #startMetrics(inFlight: () => number): WorkerMetrics {
+    const metrics = new WorkerMetrics(inFlight);
+    this.#metrics = metrics;
+    this.#channel.on('metrics-request', ({ id }) => {
+      void metrics.snapshot().then((snapshot) => this.#channel.send({ type: 'metrics', id, snapshot }));
+    });
+    return metrics;
   }
 
   #requestHooks(): RequestHooks | undefined {
@@ -119,6 +132,10 @@ export class Worker {
     try {
       await this.#server?.drain();
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
+      if (this.#metrics) {
+        const snapshot = await this.#metrics.snapshot();
+        await new Promise<void>((resolve) => this.#channel.send({ type: 'metrics', id: null, snapshot }, resolve));
+      }
     } finally {
       this.#heartbeat?.stop();
       process.exit(code);
