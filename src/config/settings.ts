@@ -2,12 +2,13 @@
 // the config-file keys, the environment defaults, `--help`, `--print-config`
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
-import { address, choice, flag, int, keyValues, list, octal, optionalStr, seconds, str, type ValueType } from './spec.js';
+import { address, choice, flag, int, keyValues, list, octal, optionalStr, seconds, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
 
 export const SECTIONS = [
   'Config',
   'Server socket',
   'Worker processes',
+  'Security',
   'Server mechanics',
   'Logging',
   'Process naming',
@@ -18,6 +19,7 @@ export type Section = (typeof SECTIONS)[number];
 export interface EnvDefaults {
   readonly PORT?: string | undefined;
   readonly WEB_CONCURRENCY?: string | undefined;
+  readonly FORWARDED_ALLOW_IPS?: string | undefined;
 }
 
 export interface Setting<T> {
@@ -144,6 +146,142 @@ export const SETTINGS = {
     default: 2,
     summary: 'Seconds to wait for the next request on a kept-alive connection.',
     docs: 'Behind a load balancer that reuses connections (nginx with `keepalive`), set this above the balancer\'s own idle timeout so that it, not Narwhal, closes idle connections. 0 turns keep-alive off.',
+  }),
+  headerTimeout: setting({
+    name: 'header_timeout',
+    section: 'Worker processes',
+    cli: ['--header-timeout'],
+    type: seconds(),
+    default: 10,
+    summary: 'Seconds a client has to send a whole request head (0 disables).',
+    docs: 'Counted from the connection\'s start for its first request and from the first byte of each later one. A client that is too slow is answered 408 and the connection closed, so a trickle of header bytes (slowloris) cannot hold a connection. Idle time between kept-alive requests is `--keep-alive`\'s business. Beyond Gunicorn, whose sync workers rely on `--timeout`.',
+  }),
+  bodyTimeout: setting({
+    name: 'body_timeout',
+    section: 'Worker processes',
+    cli: ['--body-timeout'],
+    type: seconds(),
+    default: 30,
+    summary: 'Seconds a request body may stall between two pieces (0 disables).',
+    docs: 'While the app reads a request body, each piece must arrive within this many seconds of the previous one, or the connection is closed. Time the app spends not reading (the socket is then paused) does not count. Beyond Gunicorn.',
+  }),
+  limitRequestLine: setting({
+    name: 'limit_request_line',
+    section: 'Security',
+    cli: ['--limit-request-line'],
+    type: int({ min: 0 }),
+    default: 4094,
+    summary: 'The longest request line accepted, in bytes (0: up to 8190).',
+    docs: 'A request line (method, target and version) longer than this is answered 400 and the connection closed. 0 and values of 8190 or more mean the hard maximum, 8190, as in Gunicorn. Limits the damage of a huge URL.',
+  }),
+  limitRequestFields: setting({
+    name: 'limit_request_fields',
+    section: 'Security',
+    cli: ['--limit-request-fields'],
+    type: int({ min: 0 }),
+    default: 100,
+    summary: 'The most header fields a request may have (0 or more than 32768: 32768).',
+    docs: 'A request with more header fields is answered 431 and the connection closed; extra headers are never silently dropped.',
+  }),
+  limitRequestFieldSize: setting({
+    name: 'limit_request_field_size',
+    section: 'Security',
+    cli: ['--limit-request-field_size'],
+    type: int({ min: 0 }),
+    default: 8190,
+    summary: 'The longest header field accepted, in bytes (0: no per-field limit).',
+    docs: 'Counts the whole field line with its CRLF (and its continuation lines with `--permit-obsolete-folding`). A longer field is answered 431. With 0 only the limit on the whole head applies (`limit_request_fields` x 8192 bytes). Gunicorn spells the flag `--limit-request-field_size`; `--limit-request-field-size` works too.',
+  }),
+  headerMap: setting({
+    name: 'header_map',
+    section: 'Security',
+    cli: ['--header-map'],
+    type: choice(['drop', 'refuse', 'dangerous'] as const),
+    default: 'drop',
+    summary: 'What to do with header names containing `_`: drop, refuse (400) or keep them.',
+    docs: '`X_Forwarded_For` and `X-Forwarded-For` are the same name to many frameworks (and to CGI-style environments), so a client could smuggle one past a proxy that checks the other. `drop` (the default, as Gunicorn) removes such headers before the app sees them, `refuse` answers 400, `dangerous` passes them through.',
+  }),
+  permitObsoleteFolding: setting({
+    name: 'permit_obsolete_folding',
+    section: 'Security',
+    cli: ['--permit-obsolete-folding'],
+    type: flag,
+    default: false,
+    summary: 'Accept header values folded over several lines (obsolete; refused with 400 by default).',
+    docs: 'RFC 9112 deprecates line folding. When permitted, the lines are joined with single spaces before the app sees the value.',
+  }),
+  stripHeaderSpaces: setting({
+    name: 'strip_header_spaces',
+    section: 'Security',
+    cli: ['--strip-header-spaces'],
+    type: flag,
+    default: false,
+    summary: 'Accept spaces between a header name and its colon (refused with 400 by default).',
+    docs: '`Content-Length : 3` is a known request smuggling trick; only turn this on for a broken client you trust.',
+  }),
+  permitUnconventionalHttpMethod: setting({
+    name: 'permit_unconventional_http_method',
+    section: 'Security',
+    cli: ['--permit-unconventional-http-method'],
+    type: flag,
+    default: false,
+    summary: 'Accept any token as a method, not only 3 to 20 characters without lowercase letters or `#`.',
+    docs: 'The method must still be an RFC 9110 token.',
+  }),
+  permitUnconventionalHttpVersion: setting({
+    name: 'permit_unconventional_http_version',
+    section: 'Security',
+    cli: ['--permit-unconventional-http-version'],
+    type: flag,
+    default: false,
+    summary: 'Accept HTTP versions other than 1.0 and 1.1 in the request line.',
+    docs: 'Without it, such a request is answered 400, as in Gunicorn.',
+  }),
+  casefoldHttpMethod: setting({
+    name: 'casefold_http_method',
+    section: 'Security',
+    cli: ['--casefold-http-method'],
+    type: flag,
+    default: false,
+    summary: 'Upper-case the request method before the app sees it.',
+    docs: 'Methods are case-sensitive; this exists for clients that send `get`. Combine with `--permit-unconventional-http-method` for lowercase methods to be accepted at all.',
+  }),
+  forwardedAllowIps: setting({
+    name: 'forwarded_allow_ips',
+    section: 'Security',
+    cli: ['--forwarded-allow-ips'],
+    type: list(str('ADDRESSES')),
+    default: ['127.0.0.1', '::1'],
+    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
+    summary: 'Peers trusted to set the secure-scheme headers (comma-separated; `*` for all).',
+    docs: 'Addresses or CIDR ranges. Only for connections from these peers are the `secure_scheme_headers` looked at; a request from such a peer whose scheme headers disagree (`X-Forwarded-Proto: https` with `X-Forwarded-Ssl: off`) is answered 400. Defaults to `$FORWARDED_ALLOW_IPS` when set. Unix-socket connections are always trusted.',
+  }),
+  secureSchemeHeaders: setting({
+    name: 'secure_scheme_headers',
+    section: 'Security',
+    cli: [],
+    type: upperKeyValues,
+    default: { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
+    summary: 'Headers, and their values, by which a trusted proxy says the request came over https.',
+    docs: 'Config file only: `secureSchemeHeaders: { "X-FORWARDED-PROTO": "https" }`. Names are matched case-insensitively; values exactly.',
+  }),
+  proxyProtocol: setting({
+    name: 'proxy_protocol',
+    section: 'Security',
+    cli: ['--proxy-protocol'],
+    type: withImpliedValue(choice(['off', 'v1', 'v2', 'auto'] as const), 'auto', { true: 'auto', false: 'off' }),
+    default: 'off',
+    summary: 'Expect a PROXY protocol header (v1 text, v2 binary, or either) from allowed peers.',
+    docs: 'As HAProxy and AWS NLB send it. `--proxy-protocol` alone means `auto`. The header must come first on the connection, from a peer in `--proxy-allow-from` (else 403 and close); a malformed one is answered 400. A connection without one is served as usual. The client address it carries becomes the connection\'s `remoteAddress`/`remotePort` (what the access log and the apps see).',
+  }),
+  proxyAllowIps: setting({
+    name: 'proxy_allow_ips',
+    section: 'Security',
+    cli: ['--proxy-allow-from'],
+    type: list(str('ADDRESSES')),
+    default: ['127.0.0.1', '::1'],
+    summary: 'Peers allowed to send a PROXY protocol header (comma-separated; `*` for all).',
+    docs: 'Addresses or CIDR ranges.',
   }),
   preloadApp: setting({
     name: 'preload_app',

@@ -4,6 +4,7 @@
 
 import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
+import { gateOptions } from '../http/gate-options.js';
 import { HttpServer } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
@@ -47,6 +48,10 @@ export class Worker {
       accessLog: this.#accessLog,
       keepalive: config.keepalive,
       backlog: config.backlog,
+      gate: {
+        ...gateOptions(config),
+        onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
+      },
     });
     try {
       for (const l of this.#boot.listeners) await server.listen(l.fd);
