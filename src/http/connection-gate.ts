@@ -39,6 +39,8 @@ type Deliver = (chunk: Buffer) => void;
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean };
 
 const GRACE_MS = 2000;
+const CRLF = Buffer.from('\r\n');
+const END_CHUNKED = Buffer.from('0\r\n\r\n');
 
 export class ConnectionGate {
   readonly #socket: HttpSocket;
@@ -50,6 +52,8 @@ export class ConnectionGate {
   #pending: Buffer | null = null;
   #scanFrom = 0;
   #remaining = 0;
+  /** The current Content-Length body reaches the parser chunked (see #head). */
+  #reframed = false;
   #chunked: ChunkedReader | null = null;
   #closeAfterBody = false;
   #nextFixup = 0;
@@ -71,6 +75,8 @@ export class ConnectionGate {
     // Adding a data listener makes node:http stop consuming the socket natively.
     socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
     socket.once('close', () => gate.#clearTimers());
+    // Before node:http's own end handler, which would call a short body an error.
+    socket.prependListener('end', () => gate.#onEnd());
     return gate;
   }
 
@@ -164,10 +170,14 @@ export class ConnectionGate {
         }
         case 'length': {
           const n = Math.min(this.#remaining, data.length - i);
-          out.push(data.subarray(i, i + n));
+          if (this.#reframed) out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'), data.subarray(i, i + n), CRLF);
+          else out.push(data.subarray(i, i + n));
           i += n;
           this.#remaining -= n;
-          if (this.#remaining === 0) this.#bodyDone();
+          if (this.#remaining === 0) {
+            if (this.#reframed) out.push(END_CHUNKED);
+            this.#bodyDone();
+          }
           else this.#armBodyTimer();
           break;
         }
@@ -221,7 +231,11 @@ export class ConnectionGate {
     this.#scanFrom = 0;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
     this.#clearHeaderTimer();
-    out.push(head.forward ? this.#serialize(head) : buf.subarray(start, end + 4));
+    // A Content-Length body still on its way reaches the parser chunked, so
+    // that a client closing its side early ends the body where it stopped
+    // (as Gunicorn reads it) instead of failing the request.
+    this.#reframed = typeof head.body === 'number' && head.body > buf.length - end - 4;
+    out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
     this.#closeAfterBody = head.close;
     if (head.body === 'chunked') {
       this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
@@ -242,8 +256,12 @@ export class ConnectionGate {
     return -1;
   }
 
-  #serialize(head: RequestHead): Buffer {
-    const f = head.forward!;
+  #serialize(head: RequestHead, chunked: boolean): Buffer {
+    let f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
+    if (chunked) {
+      const headers = f.headers.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'content-length');
+      f = { ...f, headers: [...headers, 'Transfer-Encoding', 'chunked'], fixHeaders: true };
+    }
     let s = `${f.method} ${f.target} HTTP/${head.major}.${head.minor}\r\n`;
     for (let i = 0; i < f.headers.length; i += 2) s += `${f.headers[i]}: ${f.headers[i + 1]}\r\n`;
     if (f.method !== head.method || f.target !== head.target || f.fixHeaders || head.forceClose) {
@@ -254,7 +272,16 @@ export class ConnectionGate {
     return Buffer.from(`${s}\r\n`, 'latin1');
   }
 
+  /** The client closed its side: a Content-Length body in flight ends here. */
+  #onEnd(): void {
+    if (this.#phase !== 'length' || !this.#reframed) return;
+    this.#forward(END_CHUNKED);
+    this.#closeAfterBody = true;
+    this.#bodyDone();
+  }
+
   #bodyDone(): void {
+    this.#reframed = false;
     this.#chunked = null;
     this.#clearBodyTimer();
     // After a request that closes the connection, further bytes are not requests.

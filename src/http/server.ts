@@ -76,6 +76,9 @@ export class HttpServer {
       this.#listener,
     );
     server.maxHeadersCount = 0;
+    // A client that half-closes after sending still gets its answers (as from
+    // Gunicorn); by default node:http would abort the requests in flight.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('connection', (socket: Socket) => this.#attachGate(socket));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
       // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
