@@ -189,8 +189,8 @@ export const SETTINGS = {
     cli: ['--limit-request-field_size'],
     type: int({ min: 0 }),
     default: 8190,
-    summary: 'The longest header field accepted, in bytes (0: no per-field limit).',
-    docs: 'Counts the whole field line with its CRLF (and its continuation lines with `--permit-obsolete-folding`). A longer field is answered 431. With 0 only the limit on the whole head applies (`limit_request_fields` x 8192 bytes). Gunicorn spells the flag `--limit-request-field_size`; `--limit-request-field-size` works too.',
+    summary: 'The longest header field accepted, in bytes (0: the default, 8190).',
+    docs: 'Counts the whole field line with its CRLF (and its continuation lines with `--permit-obsolete-folding`). A longer field is answered 431 and the connection closed. Values above 8190 are allowed; the whole head may then be at most `limit_request_fields` x (this + 2) bytes. Gunicorn spells the flag `--limit-request-field_size`; `--limit-request-field-size` works too.',
   }),
   headerMap: setting({
     name: 'header_map',
