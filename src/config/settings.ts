@@ -2,7 +2,7 @@
 // the config-file keys, the environment defaults, `--help`, `--print-config`
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
-import { address, choice, flag, int, keyValues, list, octal, optionalStr, seconds, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
+import { address, choice, commaList, flag, int, keyValues, list, octal, optionalStr, seconds, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
 
 export const SECTIONS = [
   'Config',
@@ -250,7 +250,7 @@ export const SETTINGS = {
     name: 'forwarded_allow_ips',
     section: 'Security',
     cli: ['--forwarded-allow-ips'],
-    type: list(str('ADDRESSES')),
+    type: commaList('ADDRESSES'),
     default: ['127.0.0.1', '::1'],
     envDefault: (env) => env.FORWARDED_ALLOW_IPS,
     summary: 'Peers trusted to set the secure-scheme headers (comma-separated; `*` for all).',
@@ -278,7 +278,7 @@ export const SETTINGS = {
     name: 'proxy_allow_ips',
     section: 'Security',
     cli: ['--proxy-allow-from'],
-    type: list(str('ADDRESSES')),
+    type: commaList('ADDRESSES'),
     default: ['127.0.0.1', '::1'],
     summary: 'Peers allowed to send a PROXY protocol header (comma-separated; `*` for all).',
     docs: 'Addresses or CIDR ranges.',

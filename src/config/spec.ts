@@ -127,6 +127,22 @@ export const list = <T>(item: ValueType<T>): ValueType<readonly T[]> => ({
   show: (v) => (v.length === 0 ? '[]' : v.map((x) => item.show(x)).join(', ')),
 });
 
+/** A comma-separated list (Gunicorn's `--forwarded-allow-ips 10.0.0.1,10.0.0.2`); repeating the flag adds more. */
+export const commaList = (metavar: string): ValueType<readonly string[]> => {
+  const split = (raw: string) => raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    metavar,
+    append: (prev, raw) => [...(prev ?? []), ...split(raw)],
+    fromString: split,
+    fromValue: (raw) => {
+      if (typeof raw === 'string') return split(raw);
+      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw.flatMap(split);
+      return bad('must be a list of strings or a comma-separated string');
+    },
+    show: (v) => (v.length === 0 ? '[]' : v.join(',')),
+  };
+};
+
 /** `KEY=VALUE` pairs (`-e`), or an object in a config file. */
 const keyValue = (raw: unknown): [string, string] => {
   if (typeof raw !== 'string') return bad('must be KEY=VALUE');
