@@ -67,6 +67,8 @@ const METHOD_UNCONVENTIONAL = /[a-z#]/;
 const VERSION = /^HTTP\/(\d)\.(\d)$/;
 const VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
 const LINE_BAD = /[\x00-\x1f\x7f]/;
+/** Any control character in a head other than HTAB and the CRLFs between lines. */
+const HEAD_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^\d+$/;
 /** Targets node:http's parser takes unchanged; others reach it as `/` and are restored. */
 const PARSER_SAFE_TARGET = /^(?:\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%"[\]]*$/;
@@ -126,10 +128,16 @@ function requestLine(line: string, rules: HeadRules): { wireMethod: string; meth
   return { wireMethod, method, target, major, minor };
 }
 
-const trimSpTab = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, '');
+function trimSpTab(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
 
 /** Reads the header fields; returns them flat, and whether the wire form changed. */
-function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean): { headers: string[]; changed: boolean } {
+function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean, checkValues: boolean): { headers: string[]; changed: boolean } {
   const headers: string[] = [];
   let changed = false;
   let scheme: string | null = null;
@@ -154,7 +162,7 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean)
       value = `${value} ${trimSpTab(cont)}`;
       changed = true;
     }
-    if (VALUE_BAD.test(value)) bad(`invalid character in ${name}`);
+    if (checkValues && VALUE_BAD.test(value)) bad(`invalid character in ${name}`);
     if (length > rules.limitRequestFieldSize) throw new HttpError(431, 'header field too long');
     const lower = name.toLowerCase();
     const secure = trustedScheme ? rules.secureSchemeHeaders[lower] : undefined;
@@ -244,9 +252,11 @@ export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean
   const lines = text.split('\r\n');
   const line = lines[0]!;
   if (line.length > rules.limitRequestLine) bad('request line too long');
-  if (LINE_BAD.test(line)) bad('control character in request line');
+  // One scan of the whole head; only a head with a control character is checked line by line.
+  const suspect = HEAD_BAD.test(text);
+  if (suspect && LINE_BAD.test(line)) bad('control character in request line');
   const rl = requestLine(line, rules);
-  const fields = headerFields(lines, rules, trustedScheme);
+  const fields = headerFields(lines, rules, trustedScheme, suspect);
   const fr = framing(fields.headers, rl.minor, rl.major);
   const close = connectionCloses(fields.headers, rl.major, rl.minor) || fr.forceClose;
   const fwdMethod = PARSER_METHODS.has(rl.method) ? rl.method : 'GET';
