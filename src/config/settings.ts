@@ -2,6 +2,7 @@
 // the config-file keys, the environment defaults, `--help`, `--print-config`
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
+import { HOOK_SETTINGS } from './settings-hooks.js';
 import { address, choice, commaList, flag, int, keyValues, list, octal, optionalStr, seconds, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
 
 export const SECTIONS = [
@@ -12,6 +13,7 @@ export const SECTIONS = [
   'Server mechanics',
   'Logging',
   'Process naming',
+  'Server hooks',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -402,6 +404,7 @@ export const SETTINGS = {
     summary: 'A name for `ps`: `narwhal: master [NAME]`, `narwhal: worker [NAME]`.',
     docs: 'Defaults to the app\'s name. Long titles are cut to what the operating system allows.',
   }),
+  ...HOOK_SETTINGS,
 } as const;
 
 export type Settings = typeof SETTINGS;

@@ -5,9 +5,10 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { LoadedApp } from '../app/loader.js';
+import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
+import { accessRecord } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import { errorResponse } from './http-error.js';
@@ -20,9 +21,27 @@ export interface HttpServerOptions {
   readonly backlog: number;
   /** Strict HTTP/1.1: limits, leniencies, PROXY protocol, header and body timeouts. */
   readonly gate: GateOptions;
+  /** Called around each request when the config sets preRequest/postRequest hooks. */
+  readonly hooks?: RequestHooks | undefined;
+}
+
+export interface RequestHooks {
+  readonly preRequest?: ((request: Request | IncomingMessage) => void) | undefined;
+  /** For fetch-style apps, called when the app's Response is ready (before its body streams). */
+  readonly postRequest?: ((request: Request | IncomingMessage, status: number) => void) | undefined;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Wraps a fetch handler so the request hooks see the Request and the status. */
+function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
+  return async (request, ctx) => {
+    hooks.preRequest?.(request);
+    const response = await handler(request, ctx);
+    hooks.postRequest?.(request, response instanceof Response ? response.status : 500);
+    return response;
+  };
+}
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
@@ -37,10 +56,15 @@ export class HttpServer {
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
+    const hooks = options.hooks;
     const inner: Listener =
       app.kind === 'fetch'
-        ? fetchAdapter(app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
+        ? fetchAdapter(hooks ? withHooks(app.handler, hooks) : app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
         : (req, res) => {
+            if (hooks) {
+              hooks.preRequest?.(req);
+              if (hooks.postRequest) res.once('finish', () => hooks.postRequest!(req, res.statusCode));
+            }
             try {
               const r = app.listener(req, res) as { then?: unknown; catch?: unknown } | undefined;
               if (r && typeof r.then === 'function') (r as Promise<unknown>).catch((err) => onError(err, req, res));
@@ -90,7 +114,8 @@ export class HttpServer {
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ fd, backlog: this.#options.backlog }, () => {
+      // With an fd, node:http takes the backlog only as a positional argument.
+      server.listen({ fd }, this.#options.backlog, () => {
         server.off('error', reject);
         resolve();
       });
@@ -108,36 +133,16 @@ export class HttpServer {
     this.#served++;
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
-    const startedAt = Date.now();
-    const start = process.hrtime.bigint();
+    const accessLog = this.#options.accessLog;
+    const startedAt = accessLog ? Date.now() : 0;
+    const start = accessLog ? process.hrtime.bigint() : 0n;
+    const bytesBefore = accessLog ? req.socket.bytesWritten : 0;
     res.once('close', () => {
       this.#active.delete(res);
-      if (this.#options.accessLog) this.#logAccess(req, res, startedAt, process.hrtime.bigint() - start);
+      if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
       if (this.#draining) setImmediate(() => this.#closeIdle());
     });
     inner(req, res);
-  }
-
-  #logAccess(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint): void {
-    const length = res.getHeader('content-length');
-    this.#options.accessLog!.write({
-      remoteAddress: req.socket.remoteAddress ?? '',
-      method: req.method ?? '',
-      target: req.url ?? '',
-      httpVersion: req.httpVersion,
-      status: res.statusCode,
-      bodyBytes: length === undefined ? 0 : Number(length),
-      startedAt,
-      durationNs,
-      requestHeader: (name) => {
-        const v = req.headers[name];
-        return Array.isArray(v) ? v.join(', ') : v;
-      },
-      responseHeader: (name) => {
-        const v = res.getHeader(name);
-        return v === undefined ? undefined : String(v);
-      },
-    });
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {

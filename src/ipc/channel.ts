@@ -29,9 +29,12 @@ export class Channel<Out extends { type: string }, In extends { type: string }> 
   }
 
   /** Sends when the channel is open; a closed channel (the peer is gone) is not an error. */
-  send(message: Out): void {
-    if (!this.#endpoint.send || this.#endpoint.connected === false) return;
-    this.#endpoint.send(message, () => {});
+  send(message: Out, sent?: () => void): void {
+    if (!this.#endpoint.send || this.#endpoint.connected === false) {
+      sent?.();
+      return;
+    }
+    this.#endpoint.send(message, () => sent?.());
   }
 
   /** The next message of one type. */

@@ -9,6 +9,9 @@ export interface BootInfo {
   readonly generation: number;
   /** The settings, as resolved by the master (functions are not sent). */
   readonly config: Config;
+  /** Where the worker loads its own hooks from, and which ones are set. */
+  readonly configFile: string | null;
+  readonly workerHooks: readonly string[];
   /** The fd of the heartbeat file the worker touches. */
   readonly heartbeatFd: number;
   /** The listening sockets, as inherited fds, with how to show them in logs. */
@@ -17,11 +20,14 @@ export interface BootInfo {
 
 export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
 
+/** Why a worker could not boot: the app, the socket, or anything else. */
+export type BootFailureReason = 'app-load' | 'bind' | 'boot';
+
 export type WorkerMessage =
   | { readonly type: 'ready' }
   | {
       readonly type: 'boot-failed';
-      readonly reason: 'app-load' | 'boot';
+      readonly reason: BootFailureReason;
       /** One line naming what failed and how to fix it. */
       readonly message: string;
       /** The app's own stack, for import errors. */

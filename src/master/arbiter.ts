@@ -7,7 +7,10 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
-import { EXIT_CODES } from '../errors.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { EXIT_CODES, NarwhalError } from '../errors.js';
+import { callHook } from '../hooks/call.js';
+import type { ServerView } from '../hooks/types.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { bindAll, type BoundListener } from './listeners.js';
@@ -34,13 +37,32 @@ type Event =
   | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
+/** How a fresh start ends when its first workers cannot boot. */
+const HALT_FOR = {
+  'app-load': [EXIT_CODES.APP_LOAD, 'App failed to load.'],
+  bind: [EXIT_CODES.BIND, 'Could not listen.'],
+  boot: [EXIT_CODES.WORKER_BOOT, 'Worker failed to boot.'],
+} as const;
 const MAX_BACKOFF_MS = 10_000;
+
+/** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
+function checkWorkerTmpDir(dir: string | null): void {
+  if (dir === null) return;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new NarwhalError('CONFIG', `--worker-tmp-dir ${dir} is not a writable directory (${why})`);
+  }
+}
 
 export class Arbiter {
   readonly #options: ArbiterOptions;
   readonly #workers = new Map<number, WorkerHandle>();
   readonly #queue: Event[] = [];
   #config: Config;
+  #configFile: string | null;
   #logger: Logger;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
@@ -48,7 +70,7 @@ export class Arbiter {
   #generation = 1;
   #nextId = 1;
   /** The generation to go back to if the reload in progress fails. */
-  #reloadFrom: { config: Config; generation: number; target: number } | null = null;
+  #reloadFrom: { config: Config; configFile: string | null; generation: number; target: number } | null = null;
   #everReady = false;
   #bootFailures = 0;
   #respawnAt = 0;
@@ -61,6 +83,7 @@ export class Arbiter {
   constructor(options: ArbiterOptions) {
     this.#options = options;
     this.#config = options.resolved.config;
+    this.#configFile = options.resolved.configFile;
     this.#target = this.#config.workers;
     this.#logger = new Logger(new LogSink(this.#config.errorlog, 2), this.#config.loglevel);
   }
@@ -69,17 +92,41 @@ export class Arbiter {
     return this.#logger;
   }
 
+  /** What hooks see of the master. */
+  #view(): ServerView {
+    const logger = this.#logger;
+    return {
+      pid: process.pid,
+      config: this.#config,
+      workerCount: this.#target,
+      workers: [...this.#workers.values()].map((w) => ({ id: w.id, pid: w.pid, generation: w.generation })),
+      log: (message, level = 'info') => logger.log(level, message),
+    };
+  }
+
+  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'onExit'>(name: K): Promise<void> {
+    return callHook(this.#logger, name, this.#config[name], this.#view());
+  }
+
+  #setTarget(n: number): void {
+    const old = this.#target;
+    this.#target = n;
+    if (n !== old) void callHook(this.#logger, 'nworkersChanged', this.#config.nworkersChanged, this.#view(), n, old);
+  }
+
   /** Starts serving; resolves with the exit code once the master has stopped. */
   async run(): Promise<number> {
     const config = this.#config;
     setProcessTitle('master', procName(config));
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
+    await this.#hook('onStarting');
     if (config.pidfile) {
       this.#pidfile = new Pidfile(config.pidfile);
       this.#pidfile.create(process.pid, config.umask);
     }
     try {
-      this.#listeners = bindAll(config.bind, config.umask);
+      checkWorkerTmpDir(config.workerTmpDir);
+      this.#listeners = await bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
@@ -136,11 +183,11 @@ export class Arbiter {
       case 'SIGHUP':
         return this.#reload();
       case 'SIGTTIN':
-        this.#target++;
+        this.#setTarget(this.#target + 1);
         this.#logger.info(`Scaling to ${this.#target} workers`);
         return this.#maintainWorkerCount();
       case 'SIGTTOU':
-        this.#target = Math.max(1, this.#target - 1);
+        this.#setTarget(Math.max(1, this.#target - 1));
         this.#logger.info(`Scaling to ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
         return this.#maintainWorkerCount();
       case 'SIGUSR1':
@@ -151,10 +198,13 @@ export class Arbiter {
   }
 
   #spawn(): void {
+    const id = this.#nextId++;
+    void callHook(this.#logger, 'preFork', this.#config.preFork, this.#view(), { id, pid: undefined, generation: this.#generation });
     const worker = spawnWorker({
-      id: this.#nextId++,
+      id,
       generation: this.#generation,
       config: this.#config,
+      configFile: this.#configFile,
       cwd: this.#options.cwd,
       listeners: this.#listeners,
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
@@ -176,6 +226,7 @@ export class Arbiter {
   #onReady(worker: WorkerHandle): void {
     if (!this.#workers.has(worker.pid) || worker.state !== 'booting') return;
     worker.state = 'ready';
+    if (!this.#everReady) void this.#hook('whenReady');
     this.#everReady = true;
     this.#bootFailures = 0;
     this.#logger.debug(`Worker ${worker.pid} is ready (generation ${worker.generation})`);
@@ -189,10 +240,11 @@ export class Arbiter {
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
+    void callHook(this.#logger, 'childExit', this.#config.childExit, this.#view(), { id: worker.id, pid: worker.pid, generation: worker.generation });
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (this.#stopping) {
       this.#logger.debug(`Worker ${worker.pid} ${how}`);
-      if (this.#workers.size === 0) this.#finish();
+      if (this.#workers.size === 0) void this.#finish();
       return;
     }
     if (worker.state === 'booting') return this.#onBootFailure(worker, how);
@@ -207,16 +259,13 @@ export class Arbiter {
   }
 
   #onBootFailure(worker: WorkerHandle, how: string): void {
-    const failure = worker.bootFailure ?? { reason: 'boot' as const, message: `worker ${worker.pid} ${how} before it was ready`, detail: undefined };
-    if (worker.killed) {
-      // We killed it ourselves (stuck while booting, or dropped by a rollback).
-      this.#maintainWorkerCount();
-      return;
-    }
+    if (worker.killedFor === 'rollback') return this.#maintainWorkerCount();
+    const why = worker.killedFor === 'timeout' ? `was killed after --timeout ${this.#config.timeout} s without a heartbeat (blocked while importing the app?)` : how;
+    const failure = worker.bootFailure ?? { reason: 'boot' as const, message: `worker ${worker.pid} ${why} before it was ready`, detail: undefined };
     this.#logger.error(failure.detail ? `${failure.message}\n${failure.detail}` : failure.message);
     if (!this.#everReady) {
-      const appLoad = failure.reason === 'app-load';
-      return this.#stop(false, appLoad ? EXIT_CODES.APP_LOAD : EXIT_CODES.WORKER_BOOT, appLoad ? 'App failed to load.' : 'Worker failed to boot.');
+      const [code, reason] = HALT_FOR[failure.reason];
+      return this.#stop(false, code, reason);
     }
     if (this.#reloadFrom && worker.generation === this.#generation) return this.#rollback();
     this.#bootFailures++;
@@ -262,10 +311,12 @@ export class Arbiter {
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
       this.#logger.warning('bind changed in the new configuration; addresses change only on a restart');
     }
-    this.#reloadFrom ??= { config: this.#config, generation: this.#generation, target: this.#target };
+    this.#reloadFrom ??= { config: this.#config, configFile: this.#configFile, generation: this.#generation, target: this.#target };
     this.#config = next.config;
-    this.#target = next.config.workers;
+    this.#configFile = next.configFile;
+    this.#setTarget(next.config.workers);
     this.#generation++;
+    await this.#hook('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
     this.#maintainWorkerCount();
@@ -275,11 +326,12 @@ export class Arbiter {
   #rollback(): void {
     const from = this.#reloadFrom!;
     for (const w of this.#workers.values()) {
-      if (w.generation === this.#generation && w.state === 'booting') w.kill();
+      if (w.generation === this.#generation && w.state === 'booting') w.kill('rollback');
     }
     this.#logger.error(`Reload failed: generation ${this.#generation} could not boot; the workers already serving keep serving`);
     this.#config = from.config;
-    this.#target = from.target;
+    this.#configFile = from.configFile;
+    this.#setTarget(from.target);
     this.#generation = from.generation;
     this.#reloadFrom = null;
   }
@@ -293,7 +345,7 @@ export class Arbiter {
       const silent = w.silentFor(now);
       if (silent > limit) {
         this.#logger.critical(`WORKER TIMEOUT (pid:${w.pid}): no heartbeat for ${(silent / 1000).toFixed(1)} s (timeout ${this.#config.timeout} s)`);
-        w.kill();
+        w.kill('timeout');
       }
     }
   }
@@ -303,7 +355,7 @@ export class Arbiter {
     for (const w of this.#workers.values()) {
       if (!w.killed && w.killAt !== null && now >= w.killAt) {
         this.#logger.warning(`Worker (pid:${w.pid}) did not stop within the graceful timeout; killing it`);
-        w.kill();
+        w.kill('overdue');
       }
     }
   }
@@ -328,14 +380,15 @@ export class Arbiter {
         w.signal('SIGQUIT');
       }
     }
-    if (this.#workers.size === 0) this.#finish();
+    if (this.#workers.size === 0) void this.#finish();
   }
 
-  #finish(): void {
+  async #finish(): Promise<void> {
     const stop = this.#stopping!;
     this.#cleanup();
     this.#logger.info('Shutting down: Master');
     if (stop.reason) this.#logger.info(`Reason: ${stop.reason}`);
+    await this.#hook('onExit');
     this.#done(stop.code);
   }
 

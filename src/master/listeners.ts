@@ -54,8 +54,30 @@ function removeStaleSocket(path: string, spec: string): void {
   }
 }
 
-function bindOne(spec: string, umask: number): BoundListener {
+/**
+ * Whether something already accepts connections there. Linux lets a socket
+ * with SO_REUSEADDR bind (and, handed to another process, even listen) on a
+ * port another server listens on, so the master asks with a connect instead.
+ */
+function acceptsConnections(host: string, port: number, family: 4 | 6): Promise<boolean> {
+  const target = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: target, port, family });
+    const done = (inUse: boolean) => {
+      socket.destroy();
+      resolve(inUse);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function bindOne(spec: string, umask: number): Promise<BoundListener> {
   const address = parseAddress(spec);
+  if (address.kind === 'tcp' && address.port !== 0 && (await acceptsConnections(address.host, address.port, address.family))) {
+    throw bindError(spec, 'EADDRINUSE');
+  }
   if (address.kind === 'fd') {
     return { address, fd: address.fd, label: showAddress(address), close: () => {} };
   }
@@ -94,10 +116,10 @@ function bindOne(spec: string, umask: number): BoundListener {
 }
 
 /** Binds every address, or none: a failure closes what was already bound. */
-export function bindAll(specs: readonly string[], umask: number): BoundListener[] {
+export async function bindAll(specs: readonly string[], umask: number): Promise<BoundListener[]> {
   const bound: BoundListener[] = [];
   try {
-    for (const spec of specs) bound.push(bindOne(spec, umask));
+    for (const spec of specs) bound.push(await bindOne(spec, umask));
   } catch (e) {
     for (const b of bound) b.close();
     throw e;

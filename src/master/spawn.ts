@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEnv } from '../config/env.js';
 import type { Config } from '../config/settings.js';
+import { sendableConfig, workerHookNames } from '../hooks/worker-hooks.js';
 import { Channel } from '../ipc/channel.js';
 import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import type { BoundListener } from './listeners.js';
@@ -30,6 +31,7 @@ export interface SpawnOptions {
   readonly id: number;
   readonly generation: number;
   readonly config: Config;
+  readonly configFile: string | null;
   readonly cwd: string;
   readonly listeners: readonly BoundListener[];
   /** Pipe the worker's stdout/stderr to the master (for --capture-output). */
@@ -58,7 +60,9 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
     boot: {
       workerId: opts.id,
       generation: opts.generation,
-      config: opts.config,
+      config: sendableConfig(opts.config),
+      configFile: opts.configFile,
+      workerHooks: workerHookNames(opts.config),
       heartbeatFd: FIRST_EXTRA_FD,
       listeners: opts.listeners.map((l, i) => ({ fd: FIRST_EXTRA_FD + 1 + i, label: l.label })),
     },

@@ -5,12 +5,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import type { Channel } from '../ipc/channel.js';
-import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BootFailureReason, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
 
 export interface BootFailure {
-  readonly reason: 'app-load' | 'boot';
+  readonly reason: BootFailureReason;
   readonly message: string;
   readonly detail?: string | undefined;
 }
@@ -25,8 +25,8 @@ export class WorkerHandle {
   state: WorkerState = 'booting';
   /** When a retiring worker must be gone (then it is killed). */
   killAt: number | null = null;
-  /** Set once the master has given up on it (SIGKILL sent). */
-  killed = false;
+  /** Why the master sent SIGKILL, once it has. */
+  killedFor: 'timeout' | 'overdue' | 'rollback' | null = null;
   /** What the worker said when it could not boot. */
   bootFailure: BootFailure | null = null;
   readonly #heartbeatFd: number;
@@ -71,8 +71,12 @@ export class WorkerHandle {
     this.signal('SIGTERM');
   }
 
-  kill(): void {
-    this.killed = true;
+  get killed(): boolean {
+    return this.killedFor !== null;
+  }
+
+  kill(reason: 'timeout' | 'overdue' | 'rollback'): void {
+    this.killedFor = reason;
     this.signal('SIGKILL');
   }
 

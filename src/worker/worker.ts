@@ -4,10 +4,13 @@
 
 import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
+import { callHook } from '../hooks/call.js';
+import type { WorkerView } from '../hooks/types.js';
+import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
-import { HttpServer } from '../http/server.js';
+import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
-import type { BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { AccessLog } from '../log/access-log.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
@@ -19,6 +22,8 @@ export class Worker {
   readonly #logger: Logger;
   readonly #accessLog: AccessLog | null;
   #server: HttpServer | null = null;
+  #hooks: WorkerHooks = {};
+  readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
   #stopping = false;
 
@@ -28,6 +33,7 @@ export class Worker {
     const { config } = boot;
     this.#logger = new Logger(new LogSink(config.errorlog, 2), config.loglevel);
     this.#accessLog = config.accesslog ? new AccessLog(new LogSink(config.accesslog, 1), config.accessLogFormat) : null;
+    this.#view = { id: boot.workerId, pid: process.pid, generation: boot.generation };
   }
 
   async run(): Promise<void> {
@@ -37,6 +43,8 @@ export class Worker {
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
     let app;
     try {
+      if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
+      await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
       app = await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
       const known = err instanceof NarwhalError;
@@ -52,28 +60,45 @@ export class Worker {
         ...gateOptions(config),
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
       },
+      hooks: this.#requestHooks(),
     });
-    try {
-      for (const l of this.#boot.listeners) await server.listen(l.fd);
-    } catch (err) {
-      this.#fail('boot', `worker could not listen: ${(err as Error).message}`);
-      return;
+    await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
+    for (const l of this.#boot.listeners) {
+      try {
+        await server.listen(l.fd);
+      } catch (err) {
+        // The master binds; the kernel reports a port taken by another listener only at listen(2).
+        const code = (err as NodeJS.ErrnoException).code;
+        this.#fail('bind', `cannot listen on ${l.label}: ${code === 'EADDRINUSE' ? 'another process is listening there; stop it or choose another --bind' : (err as Error).message} (${code})`);
+        return;
+      }
     }
     this.#server = server;
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
   }
 
-  #fail(reason: 'app-load' | 'boot', message: string, detail?: string): void {
-    this.#channel.send({ type: 'boot-failed', reason, message, detail });
-    // Let the message reach the master before the exit closes the channel.
-    setImmediate(() => process.exit(reason === 'app-load' ? EXIT_CODES.APP_LOAD : EXIT_CODES.WORKER_BOOT));
+  #requestHooks(): RequestHooks | undefined {
+    const { preRequest, postRequest } = this.#hooks;
+    if (!preRequest && !postRequest) return undefined;
+    const view = this.#view;
+    return {
+      preRequest: preRequest ? (request) => void callHook(this.#logger, 'preRequest', preRequest, view, request) : undefined,
+      postRequest: postRequest ? (request, status) => void callHook(this.#logger, 'postRequest', postRequest, view, request, { status }) : undefined,
+    };
+  }
+
+  #fail(reason: BootFailureReason, message: string, detail?: string): void {
+    const code = reason === 'app-load' ? EXIT_CODES.APP_LOAD : reason === 'bind' ? EXIT_CODES.BIND : EXIT_CODES.WORKER_BOOT;
+    // Exit once the message has reached the master, so it can say why.
+    this.#channel.send({ type: 'boot-failed', reason, message, detail }, () => process.exit(code));
   }
 
   #installHandlers(): void {
     process.on('SIGTERM', () => void this.stop());
-    process.on('SIGINT', () => this.#quit());
-    process.on('SIGQUIT', () => this.#quit());
+    process.on('SIGINT', () => void this.#quit('workerInt', EXIT_CODES.OK));
+    process.on('SIGQUIT', () => void this.#quit('workerInt', EXIT_CODES.OK));
+    process.on('SIGABRT', () => void this.#quit('workerAbort', EXIT_CODES.ERROR));
     process.on('SIGUSR1', () => {
       this.#logger.reopen();
       this.#accessLog?.reopen();
@@ -98,13 +123,15 @@ export class Worker {
     this.#logger.info(`Worker exiting (pid: ${process.pid})`);
     try {
       await this.#server?.drain();
+      await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
     } finally {
       this.#heartbeat?.stop();
       process.exit(code);
     }
   }
 
-  #quit(): void {
-    process.exit(EXIT_CODES.OK);
+  async #quit(hook: 'workerInt' | 'workerAbort', code: number): Promise<void> {
+    await callHook(this.#logger, hook, this.#hooks[hook], this.#view);
+    process.exit(code);
   }
 }

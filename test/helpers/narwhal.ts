@@ -44,8 +44,10 @@ export class Narwhal {
   #output = '';
   #exit: Exit | null = null;
 
-  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string } = {}) {
-    this.proc = spawn(opts.execPath ?? process.execPath, [BIN, ...args], {
+  /** `command` replaces `node dist/bin/narwhal.js` (a script that execs narwhal, say). */
+  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string; command?: readonly string[] } = {}) {
+    const [exe, ...pre] = opts.command ?? [opts.execPath ?? process.execPath, BIN];
+    this.proc = spawn(exe!, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

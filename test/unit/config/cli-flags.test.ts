@@ -1,24 +1,30 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
-import { parseArgs } from '../../../src/config/cli-flags.js';
+import { test } from 'node:test';
+import { parseArgs, splitWords } from '../../../src/config/cli-flags.js';
+import { NarwhalError } from '../../../src/errors.js';
 
-it('accepts Gunicorn\'s --limit-request-field_size and the all-dash spelling', () => {
-  assert.equal(parseArgs(['--limit-request-field_size', '100']).values.limitRequestFieldSize, 100);
-  assert.equal(parseArgs(['--limit-request-field-size=200']).values.limitRequestFieldSize, 200);
-  assert.equal(parseArgs(['--limit-request-line', '0']).values.limitRequestLine, 0);
+test('long, short, attached and = forms; repeatable flags add up', () => {
+  const p = parseArgs(['app.ts:x', '-b', ':8000', '--bind=unix:/tmp/s', '-w3', '--timeout', '2.5', '-e', 'A=1', '--env=B=x=y', '--preload', '--no-capture-output']);
+  assert.deepEqual(p.positionals, ['app.ts:x']);
+  assert.deepEqual(p.values.bind, [':8000', 'unix:/tmp/s']);
+  assert.equal(p.values.workers, 3);
+  assert.equal(p.values.timeout, 2.5);
+  assert.deepEqual(p.values.rawEnv, { A: '1', B: 'x=y' });
+  assert.equal(p.values.preloadApp, true);
+  assert.equal(p.values.captureOutput, false);
 });
 
-it('reads --proxy-protocol alone as auto, without eating the app argument', () => {
-  const bare = parseArgs(['--proxy-protocol', 'app.ts']);
-  assert.equal(bare.values.proxyProtocol, 'auto');
-  assert.deepEqual(bare.positionals, ['app.ts']);
-  assert.equal(parseArgs(['--proxy-protocol', 'v2', 'app.ts']).values.proxyProtocol, 'v2');
-  assert.equal(parseArgs(['--proxy-protocol']).values.proxyProtocol, 'auto');
-  assert.equal(parseArgs(['--proxy-protocol=false']).values.proxyProtocol, 'off');
-  assert.throws(() => parseArgs(['--proxy-protocol=v3']), /proxy-protocol/);
+test('unknown flags suggest the closest one; errors are usage errors (exit 2)', () => {
+  assert.throws(() => parseArgs(['--graceful-timout', '3']), (e: unknown) => e instanceof NarwhalError && e.exitCode === 2 && /did you mean --graceful-timeout\?/.test(e.message));
+  assert.throws(() => parseArgs(['--zzzzzzzz']), (e: unknown) => e instanceof NarwhalError && !/did you mean/.test(e.message));
 });
 
-it('splits allow lists on commas', () => {
-  assert.deepEqual(parseArgs(['--forwarded-allow-ips', '10.0.0.1, 10.0.0.0/8']).values.forwardedAllowIps, ['10.0.0.1', '10.0.0.0/8']);
-  assert.deepEqual(parseArgs(['--proxy-allow-from', '*']).values.proxyAllowIps, ['*']);
+test('-- ends the options', () => {
+  assert.deepEqual(parseArgs(['--', '--not-a-flag']).positionals, ['--not-a-flag']);
+});
+
+test('NARWHAL_CMD_ARGS splits like a shell', () => {
+  assert.deepEqual(splitWords(`--workers 2  -e "A=b c" --name='my app' x\\ y`), ['--workers', '2', '-e', 'A=b c', '--name=my app', 'x y']);
+  assert.deepEqual(splitWords(''), []);
+  assert.throws(() => splitWords('--name "open'), /unterminated/);
 });

@@ -1,0 +1,149 @@
+// The command line as a user meets it: help, version, mistakes, precedence.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { FIXTURES, ROOT, runNarwhal } from '../helpers/narwhal.js';
+
+/** A scratch project inside the repo, so `import 'narwhal'` resolves as in a user's project. */
+function tempDir(files: Record<string, string>): string {
+  mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  const dir = mkdtempSync(path.join(ROOT, 'test-artifacts', 'cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** The `name = value  (origin)` lines of --print-config, as a map. */
+function printed(output: string): Map<string, { value: string; origin: string }> {
+  const map = new Map<string, { value: string; origin: string }>();
+  for (const line of output.split('\n')) {
+    const m = /^(\w+)\s+= (.*)  \(([^)]+)\)$/.exec(line);
+    if (m) map.set(m[1]!, { value: m[2]!, origin: m[3]! });
+  }
+  return map;
+}
+
+describe('narwhal command line', () => {
+  test('--help lists the flags grouped by section and exits 0', async () => {
+    const r = await runNarwhal(['--help']);
+    assert.equal(r.code, 0);
+    for (const s of ['Server socket:', 'Worker processes:', 'Logging:', '-b, --bind ADDRESS', '-w, --workers INT', '-R, --enable-stdio-inheritance', '--worker-tmp-dir DIR', '-v, --version']) {
+      assert.ok(r.output.includes(s), `help shows ${s}`);
+    }
+  });
+
+  test('--version and -v print the version', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await runNarwhal([flag]);
+      assert.equal(r.code, 0);
+      assert.match(r.output, /^narwhal \d+\.\d+\.\d+ \(Node\.js v\d+/);
+    }
+  });
+
+  test('a typo in a flag: one line with a suggestion, exit 2, nothing started', async () => {
+    const r = await runNarwhal(['--wrkers', '2']);
+    assert.equal(r.code, 2);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /unknown option --wrkers.*did you mean --workers\?/);
+    assert.doesNotMatch(r.output, /Starting narwhal|at .*\.js/);
+  });
+
+  test('a bad value: one line naming flag and reason, exit 2', async () => {
+    for (const args of [['--workers', 'two'], ['-w0'], ['--timeout', '-3'], ['--bind', '[::1:80'], ['--log-level', 'loud'], ['--umask', '999']]) {
+      const r = await runNarwhal(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.output}`);
+      assert.equal(r.output.trim().split('\n').length, 1, r.output);
+      assert.match(r.output, /^narwhal: error: invalid value/);
+    }
+  });
+
+  test('a flag without its value is a usage error', async () => {
+    const r = await runNarwhal(['--workers']);
+    assert.equal(r.code, 2);
+    assert.match(r.output, /--workers needs a value/);
+  });
+
+  test('an unknown config key: one line with "did you mean", exit 2', async () => {
+    const dir = tempDir({ 'narwhal.config.ts': 'export default { wrokers: 2 };\n' });
+    const r = await runNarwhal(['--print-config'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /unknown setting "wrokers" in narwhal\.config\.ts \(did you mean workers\?\)/);
+  });
+
+  test('a bad value in the config file names the key and the file', async () => {
+    const dir = tempDir({ 'narwhal.config.mjs': 'export default { workers: "many" };\n' });
+    const r = await runNarwhal(['--print-config'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.output, /invalid value "many" for "workers" in narwhal\.config\.mjs: must be a whole number/);
+  });
+
+  test('precedence: defaults < env < config file < NARWHAL_CMD_ARGS < command line', async () => {
+    const dir = tempDir({
+      'narwhal.config.ts': [
+        "import { defineConfig } from 'narwhal';",
+        'export default defineConfig({ workers: 3, keepalive: 7, timeout: 50, loglevel: "warning", rawEnv: { A: "1" } });',
+      ].join('\n'),
+    });
+    const r = await runNarwhal(['--print-config', '-w5', '--log-level=error'], {
+      cwd: dir,
+      env: { NARWHAL_CMD_ARGS: '--workers 4 --timeout "10" -e B=2', WEB_CONCURRENCY: '9', PORT: '9999' },
+    });
+    assert.equal(r.code, 0, r.output);
+    const c = printed(r.output);
+    assert.deepEqual(c.get('workers'), { value: '5', origin: 'command line' });
+    assert.deepEqual(c.get('loglevel'), { value: 'error', origin: 'command line' });
+    assert.deepEqual(c.get('timeout'), { value: '10', origin: 'NARWHAL_CMD_ARGS' });
+    assert.deepEqual(c.get('raw_env'), { value: 'B=2', origin: 'NARWHAL_CMD_ARGS' });
+    assert.deepEqual(c.get('keepalive'), { value: '7', origin: 'config file' });
+    assert.deepEqual(c.get('bind'), { value: '0.0.0.0:9999', origin: 'env' });
+    assert.deepEqual(c.get('graceful_timeout'), { value: '30', origin: 'default' });
+    assert.equal(c.get('config')?.origin, 'config file');
+  });
+
+  test('WEB_CONCURRENCY sets the default worker count; an explicit bind beats PORT', async () => {
+    const r = await runNarwhal(['--print-config', '--bind', '127.0.0.1:7000', '-b', 'unix:/tmp/x.sock'], { env: { WEB_CONCURRENCY: '3', PORT: '8123' } });
+    const c = printed(r.output);
+    assert.deepEqual(c.get('workers'), { value: '3', origin: 'env' });
+    assert.deepEqual(c.get('bind'), { value: '127.0.0.1:7000, unix:/tmp/x.sock', origin: 'command line' });
+  });
+
+  test('--name=value and --name value, and Gunicorn short forms, all parse', async () => {
+    const r = await runNarwhal(['--print-config', '--graceful-timeout=12', '--keep-alive', '5', '-t', '9', '-n', 'shop', '-m', '007', '-R', '--capture-output', '--preload', '--interface=node', '-p', 'x.pid', '--chdir', '/tmp']);
+    assert.equal(r.code, 0, r.output);
+    const c = printed(r.output);
+    assert.equal(c.get('graceful_timeout')?.value, '12');
+    assert.equal(c.get('keepalive')?.value, '5');
+    assert.equal(c.get('timeout')?.value, '9');
+    assert.equal(c.get('proc_name')?.value, 'shop');
+    assert.equal(c.get('umask')?.value, '0o007');
+    assert.equal(c.get('enable_stdio_inheritance')?.value, 'true');
+    assert.equal(c.get('capture_output')?.value, 'true');
+    assert.equal(c.get('preload_app')?.value, 'true');
+    assert.equal(c.get('interface')?.value, 'node');
+    assert.equal(c.get('pidfile')?.value, 'x.pid');
+  });
+
+  test('-c names a config file; a missing one is an error', async () => {
+    const dir = tempDir({ 'prod.mjs': 'export default { workers: 6 };\n' });
+    const ok = await runNarwhal(['--print-config', '-c', path.join(dir, 'prod.mjs')]);
+    assert.equal(printed(ok.output).get('workers')?.value, '6');
+    const missing = await runNarwhal(['-c', path.join(dir, 'nope.ts')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.output, /config file .*nope\.ts does not exist/);
+  });
+
+  test('--check-config loads the config and the app: 0 when good, 4 when the app is broken', async () => {
+    const good = await runNarwhal(['--check-config', path.join(FIXTURES, 'hello.ts')]);
+    assert.equal(good.code, 0, good.output);
+    assert.match(good.output, /config OK.*fetch-style/);
+    const bad = await runNarwhal(['--check-config', path.join(FIXTURES, 'crash-on-boot.ts')]);
+    assert.equal(bad.code, 4, bad.output);
+  });
+
+  test('two apps on the command line are refused', async () => {
+    const r = await runNarwhal(['a.ts', 'b.ts']);
+    assert.equal(r.code, 2);
+    assert.match(r.output, /expected one app/);
+  });
+});
