@@ -12,6 +12,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvView {
     NARWHAL_CMD_ARGS: env['NARWHAL_CMD_ARGS'],
     PORT: env['PORT'] || undefined,
     WEB_CONCURRENCY: env['WEB_CONCURRENCY'] || undefined,
+    FORWARDED_ALLOW_IPS: env['FORWARDED_ALLOW_IPS'] || undefined,
   };
 }
 

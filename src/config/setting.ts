@@ -7,6 +7,7 @@ export const SECTIONS = [
   'Config',
   'Server socket',
   'Worker processes',
+  'Security',
   'Server mechanics',
   'Logging',
   'Process naming',
@@ -18,6 +19,7 @@ export type Section = (typeof SECTIONS)[number];
 export interface EnvDefaults {
   readonly PORT?: string | undefined;
   readonly WEB_CONCURRENCY?: string | undefined;
+  readonly FORWARDED_ALLOW_IPS?: string | undefined;
 }
 
 export interface Setting<T> {

@@ -4,11 +4,14 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
+import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { fetchAdapter } from './fetch-adapter.js';
+import { errorResponse } from './http-error.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -17,6 +20,8 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** Strict HTTP/1.1: limits, leniencies, PROXY protocol, header and body timeouts. */
+  readonly gate: GateOptions;
   /** Called around each request when the config sets preRequest/postRequest hooks. */
   readonly hooks?: RequestHooks | undefined;
 }
@@ -45,6 +50,7 @@ export class HttpServer {
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #gates = new WeakMap<Socket, ConnectionGate>();
   #draining = false;
   #served = 0;
 
@@ -80,13 +86,31 @@ export class HttpServer {
 
   /** Starts accepting on an inherited listening socket. */
   listen(fd: number): Promise<void> {
-    const server = http.createServer({ keepAliveTimeout: this.#options.keepalive * 1000 }, this.#listener);
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && !socket.destroyed && err.code !== 'ECONNRESET') {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      } else {
-        socket.destroy();
+    const { rules } = this.#options.gate;
+    const server = http.createServer(
+      {
+        keepAliveTimeout: this.#options.keepalive * 1000,
+        // The gate has checked every head against the configured limits before
+        // the parser sees it, so the parser's own limits must not be tighter.
+        maxHeaderSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1),
+        // Gunicorn serves HTTP/1.1 requests without Host; the gate refuses repeated ones.
+        requireHostHeader: false,
+        // Bodies are timed by the gate (--body-timeout), per stall, not per request.
+        requestTimeout: 0,
+      },
+      this.#listener,
+    );
+    server.maxHeadersCount = 0;
+    // A client that half-closes after sending still gets its answers (as from
+    // Gunicorn); by default node:http would abort the requests in flight.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    server.on('connection', (socket: Socket) => this.#attachGate(socket));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
+      // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
+      if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
+        socket.end(errorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
       }
+      socket.destroy();
     });
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
@@ -99,7 +123,14 @@ export class HttpServer {
     });
   }
 
+  #attachGate(socket: Socket): void {
+    const gate = ConnectionGate.attach(socket, this.#options.gate);
+    if (gate) this.#gates.set(socket, gate);
+    else this.#options.logger.warning('node:http changed how it reads sockets: this connection is served without the strict HTTP/1.1 checks');
+  }
+
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
+    this.#gates.get(req.socket)?.prepare(req, res);
     this.#served++;
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;

@@ -7,6 +7,7 @@ import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
 import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
+import { gateOptions } from '../http/gate-options.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
@@ -58,6 +59,10 @@ export class Worker {
       access: metrics ? [...this.#logging.access, metrics] : this.#logging.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
+      gate: {
+        ...gateOptions(config),
+        onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
+      },
       hooks: this.#requestHooks(),
     });
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
