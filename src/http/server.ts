@@ -4,10 +4,13 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import type { LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { fetchAdapter } from './fetch-adapter.js';
+import { ConnectionTracker } from './connections.js';
+import { RequestRegistry, type RequestInfo } from './request-registry.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -15,6 +18,13 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** Called after each response is done (the worker checks recycling limits between requests). */
+  readonly onRequestDone?: () => void;
+}
+
+export interface DrainOptions {
+  /** How long an idle keep-alive connection stays open, still reading, once the drain starts. */
+  readonly idleLingerMs: number;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -24,6 +34,8 @@ export class HttpServer {
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
+  readonly #connections = new ConnectionTracker();
+  readonly #requests = new RequestRegistry();
   readonly #pending = new Set<Promise<unknown>>();
   #draining = false;
   #served = 0;
@@ -49,8 +61,17 @@ export class HttpServer {
     return this.#served;
   }
 
+  get connections(): number {
+    return this.#connections.size;
+  }
+
   get inFlight(): number {
     return this.#active.size;
+  }
+
+  /** The requests in flight, and the one whose code is running right now (for stuck-worker reports). */
+  describeRequests(): { current: RequestInfo | null; inFlight: RequestInfo[] } {
+    return this.#requests.describe();
   }
 
   /** Starts accepting on an inherited listening socket. */
@@ -64,6 +85,7 @@ export class HttpServer {
       }
     });
     this.#servers.push(server);
+    this.#connections.watch(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ fd, backlog: this.#options.backlog }, () => {
@@ -76,15 +98,20 @@ export class HttpServer {
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     this.#served++;
     this.#active.add(res);
+    const socket = req.socket;
+    this.#connections.requestStarted(socket);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
     const startedAt = Date.now();
     const start = process.hrtime.bigint();
+    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt };
     res.once('close', () => {
       this.#active.delete(res);
+      this.#requests.remove(info);
+      this.#connections.requestFinished(socket);
       if (this.#options.accessLog) this.#logAccess(req, res, startedAt, process.hrtime.bigint() - start);
-      if (this.#draining) setImmediate(() => this.#closeIdle());
+      this.#options.onRequestDone?.();
     });
-    inner(req, res);
+    this.#requests.run(info, () => inner(req, res));
   }
 
   #logAccess(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint): void {
@@ -127,20 +154,20 @@ export class HttpServer {
     void p.finally(() => this.#pending.delete(p));
   }
 
-  #closeIdle(): void {
-    for (const s of this.#servers) s.closeIdleConnections();
-  }
-
   /**
    * Stops accepting, lets in-flight requests finish (answered with
-   * `Connection: close`), closes idle connections, and resolves when every
-   * connection is closed and every waitUntil promise has settled.
+   * `Connection: close`), closes idle connections after a short window in
+   * which a request already on its way is still served, and resolves when
+   * every connection is closed and every waitUntil promise has settled.
    */
-  async drain(): Promise<void> {
+  async drain(options: DrainOptions = { idleLingerMs: 0 }): Promise<void> {
+    if (this.#draining) return;
     this.#draining = true;
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
-    const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    this.#closeIdle();
+    // net.Server's close, not http.Server's: the latter also drops idle
+    // keep-alive connections at once, racing requests the clients are sending.
+    const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
+    this.#connections.lingerIdle(options.idleLingerMs);
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

@@ -14,6 +14,7 @@ import { bindAll, type BoundListener } from './listeners.js';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker } from './spawn.js';
+import { timeoutMessage } from './stack-report.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface ArbiterOptions {
@@ -35,6 +36,8 @@ type Event =
 
 const TICK_MS = 200;
 const MAX_BACKOFF_MS = 10_000;
+/** How long a timed-out worker's watchdog has to send its stack (the kill comes within timeout + 1 s). */
+const STACK_DEADLINE_MS = 700;
 
 export class Arbiter {
   readonly #options: ArbiterOptions;
@@ -289,13 +292,18 @@ export class Arbiter {
     if (limit <= 0) return;
     const now = Date.now();
     for (const w of this.#workers.values()) {
-      if (w.killed) continue;
+      if (w.killed || w.timingOut) continue;
       const silent = w.silentFor(now);
-      if (silent > limit) {
-        this.#logger.critical(`WORKER TIMEOUT (pid:${w.pid}): no heartbeat for ${(silent / 1000).toFixed(1)} s (timeout ${this.#config.timeout} s)`);
-        w.kill();
-      }
+      if (silent > limit) void this.#reportAndKill(w, silent);
     }
+  }
+
+  /** Asks the stuck worker's watchdog where it is stuck, logs it, then kills the worker. */
+  async #reportAndKill(w: WorkerHandle, silent: number): Promise<void> {
+    w.timingOut = true;
+    const report = await w.watchdog.capture('timeout', STACK_DEADLINE_MS);
+    this.#logger.critical(timeoutMessage(w.pid, silent, this.#config.timeout, report));
+    w.kill();
   }
 
   #killOverdueWorkers(): void {

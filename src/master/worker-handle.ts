@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import type { Channel } from '../ipc/channel.js';
 import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { WatchdogClient } from './watchdog-client.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
 
@@ -21,7 +22,11 @@ export class WorkerHandle {
   readonly generation: number;
   readonly child: ChildProcess;
   readonly channel: Channel<MasterMessage, WorkerMessage>;
+  /** Answers even when the worker's event loop is blocked (stacks for timeouts and dumps). */
+  readonly watchdog: WatchdogClient;
   readonly bornAt = Date.now();
+  /** Set while the master collects a timed-out worker's stack, before killing it. */
+  timingOut = false;
   state: WorkerState = 'booting';
   /** When a retiring worker must be gone (then it is killed). */
   killAt: number | null = null;
@@ -37,7 +42,9 @@ export class WorkerHandle {
     child: ChildProcess;
     channel: Channel<MasterMessage, WorkerMessage>;
     heartbeatFd: number;
+    watchdog: WatchdogClient;
   }) {
+    this.watchdog = init.watchdog;
     this.id = init.id;
     this.pid = init.child.pid!;
     this.generation = init.generation;
@@ -77,6 +84,7 @@ export class WorkerHandle {
   }
 
   release(): void {
+    this.watchdog.close();
     try {
       closeSync(this.#heartbeatFd);
     } catch {

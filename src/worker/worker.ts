@@ -10,6 +10,7 @@ import type { BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js'
 import { AccessLog } from '../log/access-log.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
+import { Watchdog } from './watchdog.js';
 import { procName, setProcessTitle } from '../process-title.js';
 
 export class Worker {
@@ -19,6 +20,7 @@ export class Worker {
   readonly #accessLog: AccessLog | null;
   #server: HttpServer | null = null;
   #heartbeat: Heartbeat | null = null;
+  #watchdog: Watchdog | null = null;
   #stopping = false;
 
   constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
@@ -34,6 +36,9 @@ export class Worker {
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
+    this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
+      this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
+    );
     let app;
     try {
       app = await loadApp(config.app, process.cwd(), config.interface);
@@ -92,9 +97,14 @@ export class Worker {
     this.#stopping = true;
     this.#logger.info(`Worker exiting (pid: ${process.pid})`);
     try {
-      await this.#server?.drain();
+      // Idle connections get up to the keep-alive time the clients were told
+      // (within half the graceful timeout) to bring a request already sent.
+      const { keepalive, gracefulTimeout } = this.#boot.config;
+      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight`);
+      await this.#server?.drain({ idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000 });
     } finally {
       this.#heartbeat?.stop();
+      this.#watchdog?.stop();
       process.exit(code);
     }
   }
