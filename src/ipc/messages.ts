@@ -21,6 +21,8 @@ export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
 
 export type WorkerMessage =
   | { readonly type: 'ready' }
+  /** The worker hit a recycling limit: start its replacement, then retire it. */
+  | { readonly type: 'recycle'; readonly reason: string }
   | {
       readonly type: 'boot-failed';
       readonly reason: 'app-load' | 'boot';

@@ -32,6 +32,7 @@ type Event =
   | { readonly kind: 'signal'; readonly signal: MasterSignal }
   | { readonly kind: 'ready'; readonly worker: WorkerHandle }
   | { readonly kind: 'exit'; readonly worker: WorkerHandle; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly kind: 'recycle'; readonly worker: WorkerHandle; readonly reason: string }
   | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
@@ -120,6 +121,8 @@ export class Arbiter {
         return this.#onReady(event.worker);
       case 'exit':
         return this.#onExit(event.worker, event.code, event.signal);
+      case 'recycle':
+        return this.#onRecycle(event.worker, event.reason);
       case 'tick':
         this.#killStuckWorkers();
         this.#killOverdueWorkers();
@@ -164,6 +167,7 @@ export class Arbiter {
     });
     this.#workers.set(worker.pid, worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
+    worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, reason: m.reason }));
     worker.channel.on('boot-failed', (m) => (worker.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
     worker.child.on('error', (err) => this.#logger.error(`Worker ${worker.pid}: ${err.message}`));
@@ -186,6 +190,14 @@ export class Arbiter {
       worker.retire(this.#config.gracefulTimeout);
       return;
     }
+    this.#maintainWorkerCount();
+  }
+
+  /** Recycling: the worker keeps serving until its replacement is ready, then drains. */
+  #onRecycle(worker: WorkerHandle, reason: string): void {
+    if (!this.#workers.has(worker.pid) || worker.state !== 'ready' || worker.recycle) return;
+    worker.recycle = reason;
+    this.#logger.info(`Recycling worker (pid:${worker.pid}): ${reason}`);
     this.#maintainWorkerCount();
   }
 
@@ -232,8 +244,9 @@ export class Arbiter {
   #maintainWorkerCount(): void {
     if (this.#stopping) return;
     const live = [...this.#workers.values()].filter((w) => w.state !== 'retiring');
-    const current = live.filter((w) => w.generation === this.#generation);
-    const old = live.filter((w) => w.generation !== this.#generation);
+    // A worker waiting to be recycled counts as old: it is replaced, then retired.
+    const current = live.filter((w) => w.generation === this.#generation && !w.recycle);
+    const old = live.filter((w) => w.generation !== this.#generation || w.recycle);
     if (current.length < this.#target && Date.now() >= this.#respawnAt) {
       for (let i = current.length; i < this.#target; i++) this.#spawn();
     }

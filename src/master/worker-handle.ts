@@ -25,6 +25,8 @@ export class WorkerHandle {
   /** Answers even when the worker's event loop is blocked (stacks for timeouts and dumps). */
   readonly watchdog: WatchdogClient;
   readonly bornAt = Date.now();
+  /** Why the worker asked to be replaced; it is retired once a replacement is ready. */
+  recycle: string | null = null;
   /** Set while the master collects a timed-out worker's stack, before killing it. */
   timingOut = false;
   state: WorkerState = 'booting';

@@ -11,6 +11,7 @@ import { AccessLog } from '../log/access-log.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
+import { RecyclePolicy } from './recycle.js';
 import { procName, setProcessTitle } from '../process-title.js';
 
 export class Worker {
@@ -21,6 +22,7 @@ export class Worker {
   #server: HttpServer | null = null;
   #heartbeat: Heartbeat | null = null;
   #watchdog: Watchdog | null = null;
+  #recycle: RecyclePolicy | null = null;
   #stopping = false;
 
   constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
@@ -47,7 +49,13 @@ export class Worker {
       this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
       return;
     }
+    const recycle = new RecyclePolicy(config, (reason) => {
+      this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
+      this.#channel.send({ type: 'recycle', reason });
+    });
+    this.#recycle = recycle;
     const server = new HttpServer(app, {
+      onRequestDone: () => recycle.requestDone(server.requestsServed),
       logger: this.#logger,
       accessLog: this.#accessLog,
       keepalive: config.keepalive,
@@ -105,6 +113,7 @@ export class Worker {
     } finally {
       this.#heartbeat?.stop();
       this.#watchdog?.stop();
+      this.#recycle?.stop();
       process.exit(code);
     }
   }
