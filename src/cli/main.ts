@@ -9,6 +9,7 @@ import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpText } from './help.js';
+import { runCtl } from './ctl.js';
 
 function write(stream: NodeJS.WriteStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -26,6 +27,13 @@ function report(err: unknown): number {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const startDir = process.cwd();
+  if (argv[0] === 'ctl') {
+    try {
+      return await runCtl(argv.slice(1), (flags) => resolveConfig({ argv: flags, env: readEnv(), cwd: startDir }), (text) => write(process.stdout, text));
+    } catch (err) {
+      return report(err);
+    }
+  }
   const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir });
   let resolved: Resolved;
   try {

@@ -219,6 +219,15 @@ export const SETTINGS = {
     summary: 'Write the master\'s pid to this file, and remove it on exit.',
     docs: 'A start refuses to run over a pidfile whose process is still alive.',
   }),
+  ctlSocket: setting({
+    name: 'ctl_socket',
+    section: 'Server mechanics',
+    cli: ['--ctl-socket'],
+    type: optionalStr('PATH'),
+    default: null,
+    summary: 'A unix socket where the master takes `narwhal ctl` commands (off by default).',
+    docs: 'The socket is created with mode 0600, so only its owner (and root) can use it. `narwhal ctl --ctl-socket PATH COMMAND` sends one command as JSON and prints the answer: `stats`, `reload`, `scale N|+N|-N`, `dump` and `stop`. See docs/control-socket.md.',
+  }),
   workerTmpDir: setting({
     name: 'worker_tmp_dir',
     section: 'Server mechanics',

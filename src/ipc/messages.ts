@@ -17,12 +17,27 @@ export interface BootInfo {
   readonly watchdogFd: number;
 }
 
-export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
+export type MasterMessage =
+  | { readonly type: 'boot'; readonly boot: BootInfo }
+  /** For `narwhal ctl stats`: the worker answers with a `stats` message carrying the same id. */
+  | { readonly type: 'stats-request'; readonly id: number };
+
+/** What a worker reports about itself for `narwhal ctl stats`. */
+export interface WorkerStats {
+  readonly requestsServed: number;
+  readonly inFlight: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Event-loop delay since the previous report, in milliseconds. */
+  readonly loopLagMeanMs: number;
+  readonly loopLagMaxMs: number;
+}
 
 export type WorkerMessage =
   | { readonly type: 'ready' }
   /** The worker hit a recycling limit: start its replacement, then retire it. */
   | { readonly type: 'recycle'; readonly reason: string }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
   | {
       readonly type: 'boot-failed';
       readonly reason: 'app-load' | 'boot';

@@ -15,6 +15,8 @@ import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker } from './spawn.js';
 import { timeoutMessage } from './stack-report.js';
+import { ControlServer } from '../ctl/server.js';
+import { controlHandler } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface ArbiterOptions {
@@ -33,6 +35,7 @@ type Event =
   | { readonly kind: 'ready'; readonly worker: WorkerHandle }
   | { readonly kind: 'exit'; readonly worker: WorkerHandle; readonly code: number | null; readonly signal: NodeJS.Signals | null }
   | { readonly kind: 'recycle'; readonly worker: WorkerHandle; readonly reason: string }
+  | { readonly kind: 'call'; readonly run: () => void | Promise<void> }
   | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
@@ -60,6 +63,7 @@ export class Arbiter {
   #busy = false;
   #tick: NodeJS.Timeout | null = null;
   #removeSignals: (() => void) | null = null;
+  #control: ControlServer | null = null;
   #done!: (code: number) => void;
 
   constructor(options: ArbiterOptions) {
@@ -87,6 +91,10 @@ export class Arbiter {
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
+      if (config.ctlSocket) {
+        this.#control = await ControlServer.listen(config.ctlSocket, this.#controlHandler());
+        this.#logger.info(`Control socket at: ${config.ctlSocket}`);
+      }
     } catch (e) {
       this.#cleanup();
       throw e;
@@ -96,6 +104,27 @@ export class Arbiter {
     this.#tick = setInterval(() => this.#enqueue({ kind: 'tick' }), TICK_MS);
     this.#maintainWorkerCount();
     return finished;
+  }
+
+  /** The control socket's commands, run through the same queue as signals. */
+  #controlHandler(): ReturnType<typeof controlHandler> {
+    return controlHandler({
+      workers: () => [...this.#workers.values()],
+      target: () => this.#target,
+      reload: () => this.#enqueue({ kind: 'call', run: () => this.#reload() }),
+      scale: (n) => {
+        this.#enqueue({
+          kind: 'call',
+          run: () => {
+            this.#target = n;
+            this.#logger.info(`Scaling to ${n} worker${n === 1 ? '' : 's'}`);
+            this.#maintainWorkerCount();
+          },
+        });
+        return n;
+      },
+      stop: () => this.#enqueue({ kind: 'call', run: () => this.#stop(true, EXIT_CODES.OK, 'Stopped through the control socket.') }),
+    });
   }
 
   #enqueue(event: Event): void {
@@ -123,6 +152,8 @@ export class Arbiter {
         return this.#onExit(event.worker, event.code, event.signal);
       case 'recycle':
         return this.#onRecycle(event.worker, event.reason);
+      case 'call':
+        return event.run();
       case 'tick':
         this.#killStuckWorkers();
         this.#killOverdueWorkers();
@@ -365,6 +396,8 @@ export class Arbiter {
     this.#tick = null;
     this.#removeSignals?.();
     this.#removeSignals = null;
+    this.#control?.close();
+    this.#control = null;
     for (const l of this.#listeners) l.close();
     this.#listeners = [];
     this.#pidfile?.unlink(process.pid);

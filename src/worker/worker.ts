@@ -12,6 +12,7 @@ import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
 import { RecyclePolicy } from './recycle.js';
+import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
 
 export class Worker {
@@ -68,6 +69,8 @@ export class Worker {
       return;
     }
     this.#server = server;
+    const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
+    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
   }
