@@ -2,7 +2,7 @@
 // version, print or check config, serve). User mistakes end as one line and a
 // named exit code; bugs in Narwhal end with their stack.
 
-import { readEnv, applyEnv } from '../config/env.js';
+import { readEnv, applyEnv, readInheritedSockets } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
 import { loadApp } from '../app/loader.js';
 import { Arbiter } from '../master/arbiter.js';
@@ -76,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       resolved,
       reresolve: resolve,
       cwd,
+      startDir,
+      inherited: readInheritedSockets(),
       version: VERSION,
       preload: config.preloadApp ? async () => void (await importApp()) : undefined,
     });

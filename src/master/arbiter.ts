@@ -10,7 +10,10 @@ import type { Config } from '../config/settings.js';
 import { EXIT_CODES } from '../errors.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
-import { bindAll, type BoundListener } from './listeners.js';
+import { adoptAll, bindAll, type BoundListener } from './listeners.js';
+import type { InheritedSockets } from '../config/env.js';
+import { spawnNewMaster } from './upgrade.js';
+import type { ChildProcess } from 'node:child_process';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker } from './spawn.js';
@@ -28,6 +31,10 @@ export interface ArbiterOptions {
   readonly version: string;
   /** Runs before workers start (--preload); a rejection stops the start. */
   readonly preload?: () => Promise<void>;
+  /** Listening sockets handed over by an old master (USR2) or systemd, used instead of binding. */
+  readonly inherited?: InheritedSockets | null;
+  /** Where the command was started, for the new master USR2 executes. */
+  readonly startDir?: string;
 }
 
 type Event =
@@ -64,6 +71,10 @@ export class Arbiter {
   #tick: NodeJS.Timeout | null = null;
   #removeSignals: (() => void) | null = null;
   #control: ControlServer | null = null;
+  /** The new master this one started on USR2, while it runs. */
+  #newMaster: ChildProcess | null = null;
+  /** Set in a master started by USR2 until its parent (the old master) is gone. */
+  #oldMasterPid: number | null = null;
   #done!: (code: number) => void;
 
   constructor(options: ArbiterOptions) {
@@ -82,12 +93,15 @@ export class Arbiter {
     const config = this.#config;
     setProcessTitle('master', procName(config));
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
+    const inherited = this.#options.inherited ?? null;
+    if (inherited?.from === 'upgrade') this.#oldMasterPid = process.ppid;
     if (config.pidfile) {
-      this.#pidfile = new Pidfile(config.pidfile);
+      // Beside the old master's pidfile until it is gone (see #promote).
+      this.#pidfile = new Pidfile(this.#oldMasterPid ? `${config.pidfile}.2` : config.pidfile);
       this.#pidfile.create(process.pid, config.umask);
     }
     try {
-      this.#listeners = bindAll(config.bind, config.umask);
+      this.#listeners = inherited ? adoptAll(inherited.fds, inherited.labels) : bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
@@ -155,6 +169,7 @@ export class Arbiter {
       case 'call':
         return event.run();
       case 'tick':
+        this.#promote();
         this.#killStuckWorkers();
         this.#killOverdueWorkers();
         this.#maintainWorkerCount();
@@ -184,7 +199,46 @@ export class Arbiter {
         this.#logger.reopen();
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
+      case 'SIGUSR2':
+        return this.#upgrade();
+      case 'SIGWINCH':
+        return this.#stopWorkersForNewMaster();
     }
+  }
+
+  /** USR2: start a new master on the same sockets; this one keeps serving until told otherwise. */
+  #upgrade(): void {
+    if (this.#stopping) return;
+    if (this.#oldMasterPid !== null || (this.#newMaster && this.#newMaster.exitCode === null && this.#newMaster.signalCode === null)) {
+      this.#logger.warning('USR2 ignored: an upgrade is already in progress (two masters are running)');
+      return;
+    }
+    const child = spawnNewMaster(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+    this.#newMaster = child;
+    child.once('exit', (code, signal) => {
+      if (this.#newMaster === child) this.#newMaster = null;
+      this.#logger.info(`The new master (pid:${child.pid}) exited (${signal ?? `code ${code}`})`);
+    });
+    this.#logger.info(`Upgrading: started a new master with pid ${child.pid} on the same sockets; WINCH stops this master's workers, TERM stops this master`);
+  }
+
+  /** WINCH: after USR2, let the new master's workers take all the traffic. */
+  #stopWorkersForNewMaster(): void {
+    if (!this.#newMaster) {
+      this.#logger.debug('WINCH ignored: no new master was started with USR2');
+      return;
+    }
+    this.#target = 0;
+    this.#logger.info('Stopping this master\'s workers gracefully; the new master serves');
+    this.#maintainWorkerCount();
+  }
+
+  /** In a master started by USR2: once the old master is gone, take over its pidfile. */
+  #promote(): void {
+    if (this.#oldMasterPid === null || process.ppid === this.#oldMasterPid) return;
+    this.#logger.info(`The old master (pid:${this.#oldMasterPid}) is gone; this master takes over`);
+    this.#oldMasterPid = null;
+    if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
   }
 
   #spawn(): void {
@@ -368,7 +422,7 @@ export class Arbiter {
       return;
     }
     this.#stopping = { code, reason };
-    for (const l of this.#listeners) l.close();
+    for (const l of this.#listeners) l.close({ keepPath: this.#newMaster !== null });
     this.#listeners = [];
     const timeout = this.#config.gracefulTimeout;
     for (const w of this.#workers.values()) {
@@ -398,7 +452,8 @@ export class Arbiter {
     this.#removeSignals = null;
     this.#control?.close();
     this.#control = null;
-    for (const l of this.#listeners) l.close();
+    const keepPath = this.#newMaster !== null;
+    for (const l of this.#listeners) l.close({ keepPath });
     this.#listeners = [];
     this.#pidfile?.unlink(process.pid);
   }
