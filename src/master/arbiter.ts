@@ -13,6 +13,7 @@ import { procName, setProcessTitle } from '../process-title.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import type { InheritedSockets } from '../config/env.js';
 import { spawnNewMaster } from './upgrade.js';
+import { resolveIdentity, type Identity } from './identity.js';
 import type { ChildProcess } from 'node:child_process';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
@@ -71,6 +72,7 @@ export class Arbiter {
   #tick: NodeJS.Timeout | null = null;
   #removeSignals: (() => void) | null = null;
   #control: ControlServer | null = null;
+  #identity: Identity = {};
   /** The new master this one started on USR2, while it runs. */
   #newMaster: ChildProcess | null = null;
   /** Set in a master started by USR2 until its parent (the old master) is gone. */
@@ -93,6 +95,7 @@ export class Arbiter {
     const config = this.#config;
     setProcessTitle('master', procName(config));
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
+    this.#identity = resolveIdentity(config.user, config.group);
     const inherited = this.#options.inherited ?? null;
     if (inherited?.from === 'upgrade') this.#oldMasterPid = process.ppid;
     if (config.pidfile) {
@@ -249,6 +252,7 @@ export class Arbiter {
       cwd: this.#options.cwd,
       listeners: this.#listeners,
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
+      identity: this.#identity,
     });
     this.#workers.set(worker.pid, worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));

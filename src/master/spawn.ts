@@ -14,6 +14,7 @@ import { Channel } from '../ipc/channel.js';
 import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import type { BoundListener } from './listeners.js';
 import { WatchdogClient } from './watchdog-client.js';
+import type { Identity } from './identity.js';
 import { WorkerHandle } from './worker-handle.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -36,6 +37,8 @@ export interface SpawnOptions {
   readonly listeners: readonly BoundListener[];
   /** Pipe the worker's stdout/stderr to the master (for --capture-output). */
   readonly captureOutput: boolean;
+  /** --user/--group, resolved. */
+  readonly identity?: Identity;
 }
 
 export function spawnWorker(opts: SpawnOptions): WorkerHandle {
@@ -49,6 +52,7 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
       // The last one is the watchdog's pipe (a socket pair, both ways).
       stdio: ['ignore', out, out, 'ipc', heartbeatFd, ...opts.listeners.map((l) => l.fd), 'pipe'],
       serialization: 'advanced',
+      ...opts.identity,
     });
   } catch (e) {
     closeSync(heartbeatFd);
