@@ -181,6 +181,8 @@ export class Arbiter {
   }
 
   async #onSignal(signal: MasterSignal): Promise<void> {
+    // Terminals send WINCH on every resize: only worth a line after USR2.
+    if (signal === 'SIGWINCH' && !this.#newMaster) return;
     this.#logger.info(`Handling signal: ${signal.slice(3).toLowerCase()}`);
     switch (signal) {
       case 'SIGTERM':
@@ -227,10 +229,7 @@ export class Arbiter {
 
   /** WINCH: after USR2, let the new master's workers take all the traffic. */
   #stopWorkersForNewMaster(): void {
-    if (!this.#newMaster) {
-      this.#logger.debug('WINCH ignored: no new master was started with USR2');
-      return;
-    }
+    if (!this.#newMaster) return;
     this.#target = 0;
     this.#logger.info('Stopping this master\'s workers gracefully; the new master serves');
     this.#maintainWorkerCount();
