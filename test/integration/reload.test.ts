@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
@@ -27,7 +28,6 @@ test('20 HUP reloads under keep-alive load drop no request', async () => {
   } finally {
     const result = await load.stop();
     await server.stop();
-    if (process.env.LOAD_DEBUG) console.error(server.output);
     assert.deepEqual(result.failures, []);
     assert.ok(result.ok > 200, `only ${result.ok} requests`);
     // 2 original workers and 2 per reload answered.
@@ -105,5 +105,32 @@ test('a worker SIGKILLed every second under load is replaced each time', async (
     assert.ok(result.failures.length <= 5 * concurrency, `${result.failures.length} failures: ${result.failures.slice(0, 5)}`);
     for (const f of result.failures) assert.match(f, /ECONNRESET|socket hang up|EPIPE/);
     assert.ok(result.ok > 100);
+  }
+});
+
+test('a request sent on an idle keep-alive connection while its worker drains is served with Connection: close', async () => {
+  const server = await startServer([ECHO, '--workers', '1', '--keep-alive', '5'], { workers: 1 });
+  const socket = net.connect(server.port, '127.0.0.1');
+  try {
+    let received = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+    const get = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+    socket.write(get);
+    await waitFor('the first answer', () => /\r\n\r\n\d+$/.test(received));
+    const [pid] = server.readyPids();
+    assert.match(received, /Connection: keep-alive/i);
+    received = '';
+    // The connection is idle in the old worker when the reload retires it.
+    server.signal('SIGHUP');
+    await server.waitForLog(new RegExp(`Worker ${pid} draining: 1 connections, 0 requests in flight`));
+    socket.write(get);
+    await waitFor('the second answer', () => /\r\n\r\n\d+$/.test(received));
+    assert.match(received, /^HTTP\/1\.1 200/);
+    assert.match(received, /Connection: close/i);
+    assert.ok(received.endsWith(String(pid)), 'the draining worker served it on the same connection');
+    await waitFor('the connection closed', () => socket.readyState === 'closed' || socket.destroyed || !socket.writable);
+  } finally {
+    socket.destroy();
+    await server.stop();
   }
 });
