@@ -2,7 +2,7 @@
 // command per connection and answers with one JSON line. Knows nothing of
 // workers: the arbiter hands it the function that runs a command. Master only.
 
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { NarwhalError } from '../errors.js';
 import { isCtlCommand, type CtlRequest, type CtlResponse } from './protocol.js';
@@ -25,7 +25,7 @@ function isLive(path: string): Promise<boolean> {
 
 export class ControlServer {
   readonly #server: net.Server;
-  readonly #path: string;
+  #path: string;
 
   private constructor(server: net.Server, path: string) {
     this.#server = server;
@@ -84,6 +84,16 @@ export class ControlServer {
         (err: Error) => answer({ ok: false, error: err.message }),
       );
     });
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Moves the socket file (a master started by USR2 takes over `<path>` from `<path>.2`); the listener is unaffected. */
+  rename(to: string): void {
+    renameSync(this.#path, to);
+    this.#path = to;
   }
 
   close(): void {

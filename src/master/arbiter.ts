@@ -109,8 +109,10 @@ export class Arbiter {
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
       if (config.ctlSocket) {
-        this.#control = await ControlServer.listen(config.ctlSocket, this.#controlHandler());
-        this.#logger.info(`Control socket at: ${config.ctlSocket}`);
+        // Beside the old master's control socket until it is gone, as the pidfile.
+        const ctlPath = this.#oldMasterPid ? `${config.ctlSocket}.2` : config.ctlSocket;
+        this.#control = await ControlServer.listen(ctlPath, this.#controlHandler());
+        this.#logger.info(`Control socket at: ${ctlPath}`);
       }
     } catch (e) {
       this.#cleanup();
@@ -240,7 +242,12 @@ export class Arbiter {
     if (this.#oldMasterPid === null || process.ppid === this.#oldMasterPid) return;
     this.#logger.info(`The old master (pid:${this.#oldMasterPid}) is gone; this master takes over`);
     this.#oldMasterPid = null;
-    if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
+    try {
+      if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
+      if (this.#control && this.#config.ctlSocket) this.#control.rename(this.#config.ctlSocket);
+    } catch (e) {
+      this.#logger.error(`Taking over from the old master: ${(e as Error).message}`);
+    }
   }
 
   #spawn(): void {

@@ -23,7 +23,7 @@ test('a blocked worker is reported with its request and TypeScript stack, killed
     const m = await server.waitForLog(/WORKER TIMEOUT \(pid:(\d+)\)[^\n]*\n((?: {2}[^\n]*\n)+)/, 10_000);
     const detectedAfter = Date.now() - sentAt;
     assert.equal(Number(m[1]), pid);
-    assert.ok(detectedAfter < 2_000 + 500, `reported ${detectedAfter} ms after the request (timeout 1 s)`);
+    assert.ok(detectedAfter <= 2_000, `reported ${detectedAfter} ms after the request (timeout 1 s)`);
     const body = m[2]!;
     assert.match(body, /while serving GET \/spin \(running for \d+\.\d s\)/);
     assert.match(body, /JavaScript stack:/);

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, Narwhal, alive, startServer, waitFor } from '../helpers/narwhal.js';
+import { BIN, FIXTURES, alive, runNarwhal, startServer, waitFor } from '../helpers/narwhal.js';
 import { startLoad } from '../helpers/load.js';
 import { request } from '../helpers/http.js';
 
@@ -19,7 +19,8 @@ const ECHO = path.join(FIXTURES, 'echo.mjs');
 test('USR2 + WINCH + TERM upgrade the master under load without a failed request', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'narwhal-upgrade-'));
   const pidfile = path.join(dir, 'narwhal.pid');
-  const server = await startServer([ECHO, '--workers', '2', '--pid', pidfile], { workers: 2 });
+  const ctlSocket = path.join(dir, 'ctl.sock');
+  const server = await startServer([ECHO, '--workers', '2', '--pid', pidfile, '--ctl-socket', ctlSocket], { workers: 2 });
   const load = startLoad(server.url, { concurrency: 4, maxMs: 60_000 });
   let newMaster = 0;
   try {
@@ -30,6 +31,7 @@ test('USR2 + WINCH + TERM upgrade the master under load without a failed request
     newMaster = Number(m[1]);
     await waitFor('the new master pidfile', () => existsSync(`${pidfile}.2`) && Number(readFileSync(`${pidfile}.2`, 'utf8')) === newMaster);
     assert.equal(Number(readFileSync(pidfile, 'utf8')), server.pid);
+    await waitFor('the new control socket', () => existsSync(`${ctlSocket}.2`));
     await waitFor('4 workers ready', () => server.readyPids().length >= 4);
     const newWorkers = server.readyPids().filter((p) => !oldWorkers.includes(p));
 
@@ -46,6 +48,9 @@ test('USR2 + WINCH + TERM upgrade the master under load without a failed request
     await waitFor('the new master takes over the pidfile', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) === newMaster && !existsSync(`${pidfile}.2`));
     const after = load.ok;
     await waitFor('still serving', () => load.ok > after + 20);
+    await waitFor('the control socket taken over', () => existsSync(ctlSocket) && !existsSync(`${ctlSocket}.2`));
+    const stats = await runNarwhal(['ctl', '--ctl-socket', ctlSocket, 'stats']);
+    assert.equal((JSON.parse(stats.output) as { master: { pid: number } }).master.pid, newMaster);
   } finally {
     const result = await load.stop();
     if (newMaster && alive(newMaster)) {
