@@ -12,9 +12,8 @@ import { LogSink, Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import type { InheritedSockets } from '../config/env.js';
-import { spawnNewMaster } from './upgrade.js';
+import { Upgrade } from './upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
-import type { ChildProcess } from 'node:child_process';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker } from './spawn.js';
@@ -73,10 +72,7 @@ export class Arbiter {
   #removeSignals: (() => void) | null = null;
   #control: ControlServer | null = null;
   #identity: Identity = {};
-  /** The new master this one started on USR2, while it runs. */
-  #newMaster: ChildProcess | null = null;
-  /** Set in a master started by USR2 until its parent (the old master) is gone. */
-  #oldMasterPid: number | null = null;
+  readonly #upgrade: Upgrade;
   #done!: (code: number) => void;
 
   constructor(options: ArbiterOptions) {
@@ -84,6 +80,7 @@ export class Arbiter {
     this.#config = options.resolved.config;
     this.#target = this.#config.workers;
     this.#logger = new Logger(new LogSink(this.#config.errorlog, 2), this.#config.loglevel);
+    this.#upgrade = new Upgrade(options.inherited ?? null, this.#logger);
   }
 
   get logger(): Logger {
@@ -97,10 +94,9 @@ export class Arbiter {
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
     this.#identity = resolveIdentity(config.user, config.group);
     const inherited = this.#options.inherited ?? null;
-    if (inherited?.from === 'upgrade') this.#oldMasterPid = process.ppid;
     if (config.pidfile) {
       // Beside the old master's pidfile until it is gone (see #promote).
-      this.#pidfile = new Pidfile(this.#oldMasterPid ? `${config.pidfile}.2` : config.pidfile);
+      this.#pidfile = new Pidfile(this.#upgrade.pathFor(config.pidfile));
       this.#pidfile.create(process.pid, config.umask);
     }
     try {
@@ -110,7 +106,7 @@ export class Arbiter {
       await this.#options.preload?.();
       if (config.ctlSocket) {
         // Beside the old master's control socket until it is gone, as the pidfile.
-        const ctlPath = this.#oldMasterPid ? `${config.ctlSocket}.2` : config.ctlSocket;
+        const ctlPath = this.#upgrade.pathFor(config.ctlSocket);
         this.#control = await ControlServer.listen(ctlPath, this.#controlHandler());
         this.#logger.info(`Control socket at: ${ctlPath}`);
       }
@@ -184,7 +180,7 @@ export class Arbiter {
 
   async #onSignal(signal: MasterSignal): Promise<void> {
     // Terminals send WINCH on every resize: only worth a line after USR2.
-    if (signal === 'SIGWINCH' && !this.#newMaster) return;
+    if (signal === 'SIGWINCH' && !this.#upgrade.newMasterRunning) return;
     this.#logger.info(`Handling signal: ${signal.slice(3).toLowerCase()}`);
     switch (signal) {
       case 'SIGTERM':
@@ -207,31 +203,16 @@ export class Arbiter {
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
       case 'SIGUSR2':
-        return this.#upgrade();
+        if (!this.#stopping) this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+        return;
       case 'SIGWINCH':
         return this.#stopWorkersForNewMaster();
     }
   }
 
-  /** USR2: start a new master on the same sockets; this one keeps serving until told otherwise. */
-  #upgrade(): void {
-    if (this.#stopping) return;
-    if (this.#oldMasterPid !== null || (this.#newMaster && this.#newMaster.exitCode === null && this.#newMaster.signalCode === null)) {
-      this.#logger.warning('USR2 ignored: an upgrade is already in progress (two masters are running)');
-      return;
-    }
-    const child = spawnNewMaster(this.#listeners, this.#options.startDir ?? this.#options.cwd);
-    this.#newMaster = child;
-    child.once('exit', (code, signal) => {
-      if (this.#newMaster === child) this.#newMaster = null;
-      this.#logger.info(`The new master (pid:${child.pid}) exited (${signal ?? `code ${code}`})`);
-    });
-    this.#logger.info(`Upgrading: started a new master with pid ${child.pid} on the same sockets; WINCH stops this master's workers, TERM stops this master`);
-  }
-
   /** WINCH: after USR2, let the new master's workers take all the traffic. */
   #stopWorkersForNewMaster(): void {
-    if (!this.#newMaster) return;
+    if (!this.#upgrade.newMasterRunning) return;
     this.#target = 0;
     this.#logger.info('Stopping this master\'s workers gracefully; the new master serves');
     this.#maintainWorkerCount();
@@ -239,9 +220,7 @@ export class Arbiter {
 
   /** In a master started by USR2: once the old master is gone, take over its pidfile. */
   #promote(): void {
-    if (this.#oldMasterPid === null || process.ppid === this.#oldMasterPid) return;
-    this.#logger.info(`The old master (pid:${this.#oldMasterPid}) is gone; this master takes over`);
-    this.#oldMasterPid = null;
+    if (!this.#upgrade.oldMasterGone()) return;
     try {
       if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
       if (this.#control && this.#config.ctlSocket) this.#control.rename(this.#config.ctlSocket);
@@ -432,7 +411,7 @@ export class Arbiter {
       return;
     }
     this.#stopping = { code, reason };
-    for (const l of this.#listeners) l.close({ keepPath: this.#newMaster !== null });
+    for (const l of this.#listeners) l.close({ keepPath: this.#upgrade.newMasterRunning });
     this.#listeners = [];
     const timeout = this.#config.gracefulTimeout;
     for (const w of this.#workers.values()) {
@@ -462,7 +441,7 @@ export class Arbiter {
     this.#removeSignals = null;
     this.#control?.close();
     this.#control = null;
-    const keepPath = this.#newMaster !== null;
+    const keepPath = this.#upgrade.newMasterRunning;
     for (const l of this.#listeners) l.close({ keepPath });
     this.#listeners = [];
     this.#pidfile?.unlink(process.pid);
