@@ -125,6 +125,8 @@ async function capture(req: WatchdogRequest): Promise<WatchdogReport> {
 
 const pipe = new net.Socket({ fd: data.fd, readable: true, writable: true });
 let buffered = '';
+// One capture at a time: two sessions pausing and resuming the same thread would interleave.
+let queue: Promise<unknown> = Promise.resolve();
 pipe.setEncoding('utf8').on('data', (chunk: string) => {
   buffered += chunk;
   for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
@@ -136,7 +138,7 @@ pipe.setEncoding('utf8').on('data', (chunk: string) => {
     } catch {
       continue;
     }
-    if (req.type === 'capture') void capture(req).then((report) => pipe.write(`${JSON.stringify(report)}\n`));
+    if (req.type === 'capture') queue = queue.then(() => capture(req)).then((report) => pipe.write(`${JSON.stringify(report)}\n`));
   }
 });
 // The master closing its end means the worker is going away. The pipe stays
