@@ -2,13 +2,14 @@
 // version, print or check config, serve). User mistakes end as one line and a
 // named exit code; bugs in Narwhal end with their stack.
 
-import { readEnv, applyEnv } from '../config/env.js';
+import { readEnv, applyEnv, readInheritedSockets } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
 import { loadApp } from '../app/loader.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpText } from './help.js';
+import { runCtl } from './ctl.js';
 
 function write(stream: NodeJS.WriteStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -26,6 +27,13 @@ function report(err: unknown): number {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const startDir = process.cwd();
+  if (argv[0] === 'ctl') {
+    try {
+      return await runCtl(argv.slice(1), (flags) => resolveConfig({ argv: flags, env: readEnv(), cwd: startDir }), (text) => write(process.stdout, text));
+    } catch (err) {
+      return report(err);
+    }
+  }
   const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir });
   let resolved: Resolved;
   try {
@@ -68,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       resolved,
       reresolve: resolve,
       cwd,
+      startDir,
+      inherited: readInheritedSockets(),
       version: VERSION,
       preload: config.preloadApp ? async () => void (await importApp()) : undefined,
     });

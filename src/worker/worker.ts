@@ -15,6 +15,9 @@ import { createLogging, type Logging } from '../log/create.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
+import { Watchdog } from './watchdog.js';
+import { RecyclePolicy } from './recycle.js';
+import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
 
 export class Worker {
@@ -27,6 +30,8 @@ export class Worker {
   #metrics: WorkerMetrics | null = null;
   readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
+  #watchdog: Watchdog | null = null;
+  #recycle: RecyclePolicy | null = null;
   #stopping = false;
 
   constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
@@ -43,6 +48,9 @@ export class Worker {
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
+    this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
+      this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
+    );
     let app;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
@@ -54,7 +62,13 @@ export class Worker {
       return;
     }
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
+        const recycle = new RecyclePolicy(config, (kind, reason) => {
+      this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
+      this.#channel.send({ type: 'recycle', kind, reason });
+    });
+    this.#recycle = recycle;
     const server: HttpServer = new HttpServer(app, {
+      onRequestDone: () => recycle.requestDone(server.requestsServed),
       logger: this.#logger,
       access: metrics ? [...this.#logging.access, metrics] : this.#logging.access,
       keepalive: config.keepalive,
@@ -77,6 +91,8 @@ export class Worker {
       }
     }
     this.#server = server;
+    const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
+    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
   }
@@ -135,7 +151,11 @@ export class Worker {
     this.#stopping = true;
     this.#logger.info(`Worker exiting (pid: ${process.pid})`);
     try {
-      await this.#server?.drain();
+      // Idle connections get up to the keep-alive time the clients were told
+      // (within half the graceful timeout) to bring a request already sent.
+      const { keepalive, gracefulTimeout } = this.#boot.config;
+      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight`);
+      await this.#server?.drain({ idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000 });
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
       if (this.#metrics) {
         const snapshot = await this.#metrics.snapshot();
@@ -143,6 +163,8 @@ export class Worker {
       }
     } finally {
       this.#heartbeat?.stop();
+      this.#watchdog?.stop();
+      this.#recycle?.stop();
       process.exit(code);
     }
   }
