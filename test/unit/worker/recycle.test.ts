@@ -10,15 +10,15 @@ test('max-requests with jitter draws a limit in [max, max + jitter] and asks onc
     assert.ok(p.maxRequests >= 10 && p.maxRequests <= 15, String(p.maxRequests));
   }
   const reasons: string[] = [];
-  const p = new RecyclePolicy({ ...off, maxRequests: 3 }, (r) => reasons.push(r));
+  const p = new RecyclePolicy({ ...off, maxRequests: 3 }, (kind, r) => reasons.push(`${kind}: ${r}`));
   for (let served = 1; served <= 6; served++) p.requestDone(served);
-  assert.deepEqual(reasons, ['served 3 requests (max 3)']);
+  assert.deepEqual(reasons, ['max-requests: served 3 requests (max 3)']);
 });
 
 test('memory is checked between requests; 0 turns every limit off', () => {
   const reasons: string[] = [];
-  new RecyclePolicy({ ...off, maxWorkerMemory: 1 }, (r) => reasons.push(r)).requestDone(1);
-  assert.match(reasons[0] ?? '', /uses \d+ MiB of memory \(max 1 MiB\)/);
+  new RecyclePolicy({ ...off, maxWorkerMemory: 1 }, (kind, r) => reasons.push(`${kind}: ${r}`)).requestDone(1);
+  assert.match(reasons[0] ?? '', /^memory: uses \d+ MiB of memory \(max 1 MiB\)/);
   const none: string[] = [];
   const p = new RecyclePolicy(off, (r) => none.push(r));
   for (let served = 1; served < 1000; served++) p.requestDone(served);
