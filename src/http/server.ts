@@ -15,6 +15,10 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** Sees each request before the app; true when it answered it (the dev server's static files). */
+  readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  /** Answers an app error instead of the plain 500 (the dev server's debug page; never in production). */
+  readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,6 +88,7 @@ export class HttpServer {
       if (this.#options.accessLog) this.#logAccess(req, res, startedAt, process.hrtime.bigint() - start);
       if (this.#draining) setImmediate(() => this.#closeIdle());
     });
+    if (this.#options.intercept?.(req, res)) return;
     inner(req, res);
   }
 
@@ -111,7 +116,9 @@ export class HttpServer {
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent) {
+    if (!res.headersSent && this.#options.renderError) {
+      this.#options.renderError(err, req, res);
+    } else if (!res.headersSent) {
       res.shouldKeepAlive = false;
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', connection: 'close' });
       res.end('Internal Server Error');

@@ -19,6 +19,13 @@ export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
 
 export type WorkerMessage =
   | { readonly type: 'ready' }
+  /** With --reload: the files the app loaded (its module graph), for the master's watcher. */
+  | { readonly type: 'modules'; readonly files: readonly string[] }
+  /**
+   * With --reload --debug: the app failed to import, and this worker serves the
+   * load-error page instead of exiting (it reports ready after this).
+   */
+  | { readonly type: 'load-error'; readonly message: string; readonly detail?: string | undefined }
   | {
       readonly type: 'boot-failed';
       readonly reason: 'app-load' | 'boot';

@@ -25,13 +25,18 @@ export interface ArbiterOptions {
   readonly version: string;
   /** Runs before workers start (--preload); a rejection stops the start. */
   readonly preload?: () => Promise<void>;
+  /** Sees every worker just after it is spawned (the dev server listens to its messages). */
+  readonly onSpawn?: (worker: WorkerHandle) => void;
+  /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
+  readonly onReloadDone?: (ok: boolean) => void;
 }
 
 type Event =
   | { readonly kind: 'signal'; readonly signal: MasterSignal }
   | { readonly kind: 'ready'; readonly worker: WorkerHandle }
   | { readonly kind: 'exit'; readonly worker: WorkerHandle; readonly code: number | null; readonly signal: NodeJS.Signals | null }
-  | { readonly kind: 'tick' };
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'reload' };
 
 const TICK_MS = 200;
 const MAX_BACKOFF_MS = 10_000;
@@ -94,6 +99,11 @@ export class Arbiter {
     return finished;
   }
 
+  /** Reloads as HUP does (readiness-gated), without a signal: the dev server's watcher calls it. */
+  reload(): void {
+    this.#enqueue({ kind: 'reload' });
+  }
+
   #enqueue(event: Event): void {
     if (event.kind === 'tick' && this.#queue.some((e) => e.kind === 'tick')) return;
     this.#queue.push(event);
@@ -117,6 +127,8 @@ export class Arbiter {
         return this.#onReady(event.worker);
       case 'exit':
         return this.#onExit(event.worker, event.code, event.signal);
+      case 'reload':
+        return this.#reload();
       case 'tick':
         this.#killStuckWorkers();
         this.#killOverdueWorkers();
@@ -160,6 +172,7 @@ export class Arbiter {
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
     });
     this.#workers.set(worker.pid, worker);
+    this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
     worker.channel.on('boot-failed', (m) => (worker.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
@@ -247,6 +260,7 @@ export class Arbiter {
     if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
       this.#reloadFrom = null;
       this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
+      this.#options.onReloadDone?.(true);
     }
   }
 
@@ -257,6 +271,7 @@ export class Arbiter {
       next = await this.#options.reresolve();
     } catch (e) {
       this.#logger.error(`Reload aborted, the current workers keep serving: ${(e as Error).message}`);
+      this.#options.onReloadDone?.(false);
       return;
     }
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
@@ -282,6 +297,7 @@ export class Arbiter {
     this.#target = from.target;
     this.#generation = from.generation;
     this.#reloadFrom = null;
+    this.#options.onReloadDone?.(false);
   }
 
   #killStuckWorkers(): void {

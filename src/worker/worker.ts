@@ -11,6 +11,7 @@ import { AccessLog } from '../log/access-log.js';
 import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { procName, setProcessTitle } from '../process-title.js';
+import type { LoadedApp } from '../app/loader.js';
 
 export class Worker {
   readonly #boot: BootInfo;
@@ -34,19 +35,38 @@ export class Worker {
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
-    let app;
+    // --reload: note the app's module graph (dev/ is imported only when asked for).
+    const graph = config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null;
+    const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
+    let app: LoadedApp;
     try {
       app = await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
-      const known = err instanceof NarwhalError;
-      this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
-      return;
+      const files = graph ? (await graph.flush(), graph.files()) : [];
+      if (graph) this.#channel.send({ type: 'modules', files });
+      if (!dev || files.length === 0) {
+        const known = err instanceof NarwhalError;
+        this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
+        return;
+      }
+      // Dev: the app's files were found but did not load; serve the error until a save fixes them.
+      this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
+      app = dev.loadErrorApp(err, config);
     }
+    if (graph) {
+      await graph.flush();
+      const report = () => this.#channel.send({ type: 'modules', files: graph.files() });
+      report();
+      graph.onLateLoad(report);
+    }
+    const hooks = dev?.createDevHooks(config, process.cwd());
     const server = new HttpServer(app, {
       logger: this.#logger,
       accessLog: this.#accessLog,
       keepalive: config.keepalive,
       backlog: config.backlog,
+      intercept: hooks?.intercept,
+      renderError: hooks?.renderError,
     });
     try {
       for (const l of this.#boot.listeners) await server.listen(l.fd);
