@@ -4,7 +4,7 @@
 
 import type { CodeContext } from './stack.js';
 import type { ErrorReport, ExceptionInfo } from './error-page.js';
-import { bodyLine } from './error-page.js';
+import { bodyLine, laterLabel } from './error-page.js';
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -80,7 +80,7 @@ export function renderHtml(r: ErrorReport): string {
   const where = loc ? `<div class="where">at <code>${esc(loc.file)}:${loc.line}${loc.column ? `:${loc.column}` : ''}</code></div>` : '';
   const locHtml = loc?.context ? `<section id="location"><h2>Where</h2><div class="frame app"><div class="head">${esc(loc.file)}:${loc.line}</div>${codeHtml(loc.context)}</div></section>` : '';
   const causeHtml = causes
-    .map((c) => `<section class="cause"><h2>Caused by ${esc(c.type)}: ${esc(c.message)}</h2>${framesHtml(c)}</section>`)
+    .map((c) => `<section class="cause"><h2>${esc(laterLabel(r))}${esc(c.type)}: ${esc(c.message)}</h2>${framesHtml(c)}</section>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

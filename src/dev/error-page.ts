@@ -92,13 +92,16 @@ export function buildReport(init: {
   request: RequestSummary | null;
   environment: Environment;
 }): ErrorReport {
-  const exceptions = causeChain(init.error).map(exceptionInfo);
+  const chain = causeChain(init.error);
+  // A load error arrives wrapped by the loader; the app's own error leads, as the user wrote it.
+  if (init.kind === 'load' && chain.length > 1) chain.push(chain.shift());
+  const exceptions = chain.map(exceptionInfo);
   const first = exceptions[0]!;
   const where = init.request ? ` at ${init.request.url}` : '';
   const loc = init.location ?? null;
   return {
     kind: init.kind,
-    title: init.kind === 'load' ? `The app failed to load: ${exceptions[exceptions.length - 1]!.type}` : `${first.type}${where}`,
+    title: init.kind === 'load' ? `The app failed to load: ${first.type}` : `${first.type}${where}`,
     exceptions,
     location: loc ? { ...loc, context: codeContext(loc.file, loc.line, loc.column, 7) } : null,
     request: init.request ? { ...init.request, headers: maskHeaders(init.request.headers) } : null,
@@ -126,7 +129,7 @@ export function contextText(c: CodeContext, indent = '  '): string {
 }
 
 export function renderText(r: ErrorReport): string {
-  const out = [r.title, '', ...r.exceptions.flatMap((e, i) => [`${i ? 'Caused by: ' : ''}${e.type}: ${e.message}`, ...e.frames.map(frameText), ''])];
+  const out = [r.title, '', ...r.exceptions.flatMap((e, i) => [`${i ? laterLabel(r) : ''}${e.type}: ${e.message}`, ...e.frames.map(frameText), ''])];
   if (r.location) {
     out.push(`At ${r.location.file}:${r.location.line}${r.location.column ? `:${r.location.column}` : ''}`);
     if (r.location.context) out.push(contextText(r.location.context));
@@ -143,6 +146,11 @@ export function renderText(r: ErrorReport): string {
   out.push('Environment:', `  Node.js ${env.node}, narwhal ${env.narwhal}, pid ${env.pid}, ${env.platform}`, `  cwd ${env.cwd}`, `  app ${env.app ?? '(none)'}`);
   out.push('', 'You see this page because narwhal runs with --debug (narwhal dev). Never use it in production.');
   return `${out.join('\n')}\n`;
+}
+
+/** How the exceptions after the first are introduced. */
+export function laterLabel(r: ErrorReport): string {
+  return r.kind === 'load' ? 'Reported as: ' : 'Caused by: ';
 }
 
 export function bodyLine(b: BodySummary): string {

@@ -1,0 +1,154 @@
+// `narwhal dev` as a developer uses it: edits of a TypeScript app reload it
+// under a steady trickle of requests with no failed request, a broken edit
+// shows the load error, the fix restores service; banner and warnings.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { copyDevApp, startDev } from '../helpers/dev.js';
+import { request } from '../helpers/http.js';
+import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
+
+/** Requests one after another until stopped (bounded in count), counting failures. */
+function trickle(url: string, maxRequests = 20_000) {
+  const failures: string[] = [];
+  const bodies = new Set<string>();
+  let sent = 0;
+  let running = true;
+  const done = (async () => {
+    while (running && sent < maxRequests) {
+      sent++;
+      try {
+        const r = await request(url, { timeoutMs: 5000 });
+        if (r.status !== 200) failures.push(`status ${r.status}: ${r.body.slice(0, 200)}`);
+        else bodies.add(r.body.trim());
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    failures,
+    bodies,
+    get sent() {
+      return sent;
+    },
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+const writeMessage = (dir: string, text: string) => writeFileSync(path.join(dir, 'message.ts'), text);
+
+describe('narwhal dev', () => {
+  it('reloads 20 edits under a trickle of requests without a failed request', async () => {
+    const dir = copyDevApp();
+    const server = await startDev(['app.ts'], { cwd: dir });
+    assert.match(server.output, /a DEVELOPMENT server\. Do not use it in production/);
+    const load = trickle(`${server.url}/`);
+    try {
+      await waitFor('the first answer', () => load.bodies.has('version 0'));
+      for (let i = 1; i <= 20; i++) {
+        writeMessage(dir, `export const message: string = 'version ${i}';\n`);
+        await waitFor(`version ${i} answering`, () => load.bodies.has(`version ${i}`), 10_000, 5);
+      }
+    } finally {
+      await load.stop();
+    }
+    assert.deepEqual(load.failures, []);
+    assert.ok(load.sent > 40, `only ${load.sent} requests were sent`);
+    // One listening socket for the whole run: the master never rebound.
+    assert.equal(server.count(/Listening at:/), 1);
+    assert.equal(server.count(/Reload complete/), 20);
+    await server.stop();
+  });
+
+  it('serves the load error after a broken edit, then the fix restores service', async () => {
+    const dir = copyDevApp();
+    const server = await startDev(['app.ts'], { cwd: dir });
+    writeMessage(dir, "export const message: string = 'broken' +;\n");
+    const broken = await waitFor('the load-error page', async () => {
+      const r = await request(`${server.url}/`, { headers: { accept: 'text/plain' } });
+      return r.status === 500 ? r : undefined;
+    });
+    assert.match(broken.body, /The app failed to load/);
+    assert.match(broken.body, new RegExp(`At ${path.join(dir, 'message.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:\\d+`));
+    assert.match(broken.body, /> 1 \| export const message: string = 'broken' \+;/);
+    // JSON for API clients.
+    const json = JSON.parse((await request(`${server.url}/`, { headers: { accept: 'application/json' } })).body);
+    assert.equal(json.kind, 'load');
+    assert.equal(json.location.line, 1);
+    // A throw at import is shown the same way, with the app's frame.
+    writeMessage(dir, "export const message: string = 'v';\nthrow new RangeError('bad at import');\n");
+    const thrown = await waitFor('the import-throw page', async () => {
+      const r = await request(`${server.url}/`);
+      return r.body.includes('RangeError: bad at import') ? r : undefined;
+    });
+    assert.equal(thrown.status, 500);
+    assert.match(thrown.body, /RangeError: bad at import/);
+    assert.match(thrown.body, /message\.ts:2:/);
+    assert.equal(server.exit, null, 'the server kept running');
+    writeMessage(dir, "export const message: string = 'fixed';\n");
+    const fixed = await waitFor('the fixed app', async () => {
+      const r = await request(`${server.url}/`);
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(fixed.body, 'fixed\n');
+    assert.equal(server.count(/Listening at:/), 1);
+    await server.stop();
+  });
+
+  it('shows an uncaught exception as a debug page in dev, and as a plain 500 in production', async () => {
+    const dir = copyDevApp();
+    const dev = await startDev(['app.ts'], { cwd: dir });
+    const r = await request(`${dev.url}/boom?why=gears`, { headers: { accept: 'text/plain', authorization: 'Bearer hunter2' } });
+    assert.equal(r.status, 500);
+    assert.match(r.body, /^TypeError at \/boom\?why=gears/);
+    assert.match(r.body, /TypeError: the widget broke: gears/);
+    assert.match(r.body, new RegExp(`at explode \\(${path.join(dir, 'helpers.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+\\)`));
+    assert.match(r.body, />\s+7 \|\s+throw new TypeError/);
+    assert.match(r.body, /authorization: \*{8}/i);
+    assert.doesNotMatch(r.body, /hunter2/);
+    const posted = JSON.parse((await request(`${dev.url}/echo`, { method: 'POST', body: 'name=narwhal', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } })).body);
+    assert.equal(posted.request.body.readBytes, 12);
+    assert.equal(posted.request.body.preview, 'name=narwhal');
+    assert.equal(posted.error.frames.find((f: { app: boolean }) => f.app).file, path.join(dir, 'helpers.ts'));
+    await dev.stop();
+
+    const prod = await startServer([path.join(dir, 'app.ts')], { cwd: dir });
+    const plain = await request(`${prod.url}/boom?why=gears`, { headers: { accept: 'text/html' } });
+    assert.equal(plain.status, 500);
+    assert.equal(plain.body, 'Internal Server Error');
+    await prod.stop();
+  });
+
+  it('warns when bound to 0.0.0.0 and when NODE_ENV is production', async () => {
+    const dir = copyDevApp();
+    const server = await startDev(['--bind', '0.0.0.0:0', 'app.ts'], { cwd: dir, env: { NODE_ENV: 'production' } });
+    assert.match(server.output, /WARNING\] The dev server is bound to 0\.0\.0\.0:0/);
+    assert.match(server.output, /WARNING\] NODE_ENV=production with the dev server/);
+    await server.stop();
+  });
+
+  it('reloads on --reload-extra-file and on the config file, and the production command takes --reload', async () => {
+    const dir = copyDevApp();
+    writeFileSync(path.join(dir, 'data.json'), '{}\n');
+    const server = await startServer(['--reload', '--reload-extra-file', 'data.json', 'app.ts'], { cwd: dir });
+    await server.waitForLog(/Watching \d+ files for changes/);
+    assert.doesNotMatch(server.output, /DEVELOPMENT server/);
+    writeFileSync(path.join(dir, 'data.json'), '{"a":1}\n');
+    await server.waitForLog(/Changed: data\.json; reloading/);
+    await server.waitForLog(/Reload complete/);
+    // Without --debug a broken edit rolls back: the old worker keeps serving.
+    writeMessage(dir, "export const message: string = 'broken' +;\n");
+    await server.waitForLog(/Reload failed/);
+    assert.equal((await request(`${server.url}/`)).body, 'version 0\n');
+    await server.stop();
+  });
+});
+
+void FIXTURES;
