@@ -9,6 +9,7 @@ import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpText } from './help.js';
+import { StandbySpawner } from '../dev/standby.js';
 import { DEV_DEFAULTS, DevReloader, devBanner, devWarnings } from '../dev/dev.js';
 
 function write(stream: NodeJS.WriteStream, text: string): void {
@@ -69,12 +70,14 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       return EXIT_CODES.OK;
     }
     let reloader: DevReloader | null = null;
+    const standby = config.reload ? new StandbySpawner() : null;
     const arbiter = new Arbiter({
       resolved,
       reresolve: resolve,
       cwd,
       version: VERSION,
       preload: config.preloadApp ? async () => void (await importApp()) : undefined,
+      spawn: standby?.spawn,
       onSpawn: (worker) => reloader?.attach(worker),
       onReloadDone: (ok) => reloader?.reloadDone(ok),
     });
@@ -88,6 +91,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       return await arbiter.run();
     } finally {
       reloader?.close();
+      standby?.close();
     }
   } catch (err) {
     return report(err);

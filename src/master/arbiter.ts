@@ -13,7 +13,7 @@ import { procName, setProcessTitle } from '../process-title.js';
 import { bindAll, type BoundListener } from './listeners.js';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
-import { spawnWorker } from './spawn.js';
+import { spawnWorker, type SpawnOptions } from './spawn.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface ArbiterOptions {
@@ -25,6 +25,8 @@ export interface ArbiterOptions {
   readonly version: string;
   /** Runs before workers start (--preload); a rejection stops the start. */
   readonly preload?: () => Promise<void>;
+  /** Starts workers instead of spawnWorker (the dev server keeps a warm standby process). */
+  readonly spawn?: (opts: SpawnOptions) => WorkerHandle;
   /** Sees every worker just after it is spawned (the dev server listens to its messages). */
   readonly onSpawn?: (worker: WorkerHandle) => void;
   /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
@@ -163,7 +165,7 @@ export class Arbiter {
   }
 
   #spawn(): void {
-    const worker = spawnWorker({
+    const worker = (this.#options.spawn ?? spawnWorker)({
       id: this.#nextId++,
       generation: this.#generation,
       config: this.#config,

@@ -36,21 +36,33 @@ export interface SpawnOptions {
   readonly captureOutput: boolean;
 }
 
-export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+/** A worker process started but not yet told what to do (no boot message sent). */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  readonly heartbeatFd: number;
+}
+
+/** Starts a worker process with its fds; `extraArgs` reach the worker's argv (the dev standby flag). */
+export function startWorkerProcess(opts: SpawnOptions, extraArgs: readonly string[] = []): StartedProcess {
   const heartbeatFd = heartbeatFile(opts.config.workerTmpDir);
   const out = opts.captureOutput ? 'pipe' : 'inherit';
-  let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? ''], {
+    const child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? '', ...extraArgs], {
       cwd: opts.cwd,
       env: workerEnv(opts.config.rawEnv),
       stdio: ['ignore', out, out, 'ipc', heartbeatFd, ...opts.listeners.map((l) => l.fd)],
       serialization: 'advanced',
     });
+    return { child, heartbeatFd };
   } catch (e) {
     closeSync(heartbeatFd);
     throw e;
   }
+}
+
+/** Sends a started process its boot message and returns the master's record of it. */
+export function bootWorker(started: StartedProcess, opts: SpawnOptions): WorkerHandle {
+  const { child, heartbeatFd } = started;
   const channel = new Channel<MasterMessage, WorkerMessage>(child);
   const handle = new WorkerHandle({ id: opts.id, generation: opts.generation, child, channel, heartbeatFd });
   channel.send({
@@ -64,4 +76,8 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
     },
   });
   return handle;
+}
+
+export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+  return bootWorker(startWorkerProcess(opts), opts);
 }

@@ -12,6 +12,7 @@ import { LogSink, Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
+import type { Prepared } from '../dev/standby-worker.js';
 
 export class Worker {
   readonly #boot: BootInfo;
@@ -21,9 +22,11 @@ export class Worker {
   #server: HttpServer | null = null;
   #heartbeat: Heartbeat | null = null;
   #stopping = false;
+  readonly #prepared: Prepared;
 
-  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
+  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>, prepared: Prepared = {}) {
     this.#boot = boot;
+    this.#prepared = prepared;
     this.#channel = channel;
     const { config } = boot;
     this.#logger = new Logger(new LogSink(config.errorlog, 2), config.loglevel);
@@ -36,7 +39,7 @@ export class Worker {
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
     // --reload: note the app's module graph (dev/ is imported only when asked for).
-    const graph = config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null;
+    const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
     const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
     let app: LoadedApp;
     try {
