@@ -7,10 +7,11 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { FIXTURES, Narwhal, waitFor } from './narwhal.js';
 
-export function copyDevApp(): string {
+/** Copies the fixture; it is removed when the test file ends unless `keep` (the caller removes it). */
+export function copyDevApp(opts: { keep?: boolean } = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'narwhal-dev-'));
   cpSync(path.join(FIXTURES, 'dev-app'), dir, { recursive: true });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  if (!opts.keep) after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
