@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { copyDevApp, startDev } from '../helpers/dev.js';
 import { request } from '../helpers/http.js';
-import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
+import { startServer, waitFor } from '../helpers/narwhal.js';
 
 /** Requests one after another until stopped (bounded in count), counting failures. */
 function trickle(url: string, maxRequests = 20_000) {
@@ -126,6 +126,18 @@ describe('narwhal dev', () => {
     await prod.stop();
   });
 
+  it('watches TypeScript loaded as CommonJS (require), not only ES modules', async () => {
+    const dir = copyDevApp();
+    writeFileSync(path.join(dir, 'app.cts'), "import text = require('./text.cts');\nexport = function (_req: unknown, res: { end(s: string): void }): void {\n  res.end(`${text.value}\\n`);\n};\n");
+    writeFileSync(path.join(dir, 'text.cts'), "export const value: string = 'cjs 0';\n");
+    const server = await startDev(['app.cts'], { cwd: dir });
+    assert.match(server.output, /Watching 2 files for changes/);
+    assert.equal((await request(`${server.url}/`)).body, 'cjs 0\n');
+    writeFileSync(path.join(dir, 'text.cts'), "export const value: string = 'cjs 1';\n");
+    await waitFor('the edit answering', async () => (await request(`${server.url}/`)).body === 'cjs 1\n');
+    await server.stop();
+  });
+
   it('warns when bound to 0.0.0.0 and when NODE_ENV is production', async () => {
     const dir = copyDevApp();
     const server = await startDev(['--bind', '0.0.0.0:0', 'app.ts'], { cwd: dir, env: { NODE_ENV: 'production' } });
@@ -137,12 +149,16 @@ describe('narwhal dev', () => {
   it('reloads on --reload-extra-file and on the config file, and the production command takes --reload', async () => {
     const dir = copyDevApp();
     writeFileSync(path.join(dir, 'data.json'), '{}\n');
+    writeFileSync(path.join(dir, 'narwhal.config.ts'), 'export default { keepalive: 2 };\n');
     const server = await startServer(['--reload', '--reload-extra-file', 'data.json', 'app.ts'], { cwd: dir });
     await server.waitForLog(/Watching \d+ files for changes/);
     assert.doesNotMatch(server.output, /DEVELOPMENT server/);
     writeFileSync(path.join(dir, 'data.json'), '{"a":1}\n');
     await server.waitForLog(/Changed: data\.json; reloading/);
-    await server.waitForLog(/Reload complete/);
+    await waitFor('the first reload', () => server.count(/Reload complete/) === 1);
+    writeFileSync(path.join(dir, 'narwhal.config.ts'), 'export default { keepalive: 3 };\n');
+    await server.waitForLog(/Changed: narwhal\.config\.ts; reloading/);
+    await waitFor('the second reload', () => server.count(/Reload complete/) === 2);
     // Without --debug a broken edit rolls back: the old worker keeps serving.
     writeMessage(dir, "export const message: string = 'broken' +;\n");
     await server.waitForLog(/Reload failed/);
@@ -151,4 +167,3 @@ describe('narwhal dev', () => {
   });
 });
 
-void FIXTURES;
