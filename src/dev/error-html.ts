@@ -24,6 +24,7 @@ h2{font-size:17px;margin:6px 0 10px}
 pre.code{margin:0;padding:6px 0;overflow-x:auto;font:13px/1.4 ui-monospace,monospace;background:#fafafa}
 pre.code span{display:block;padding:0 10px}
 pre.code .hit{background:#fdd;font-weight:600}
+pre.code .caret{color:#c00;font-weight:700}
 table{border-collapse:collapse;width:100%;font-size:13px}
 td,th{text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #f0f0f0}
 th{width:22%;color:#555;font-weight:500}
@@ -36,7 +37,8 @@ function codeHtml(c: CodeContext): string {
   const width = String(c.start + c.lines.length - 1).length;
   const rows = c.lines.map((l, i) => {
     const n = c.start + i;
-    return `<span${n === c.line ? ' class="hit"' : ''}>${esc(String(n).padStart(width))}  ${esc(l) || ' '}</span>`;
+    const row = `<span${n === c.line ? ' class="hit"' : ''}>${esc(String(n).padStart(width))}  ${esc(l) || ' '}</span>`;
+    return n === c.line && c.column > 0 ? `${row}<span class="caret">${' '.repeat(width + 1 + c.column)}^</span>` : row;
   });
   return `<pre class="code">${rows.join('')}</pre>`;
 }

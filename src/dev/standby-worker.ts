@@ -15,6 +15,8 @@ export interface Prepared {
 
 export async function warmUp(appSpec: string, cwd: string): Promise<Prepared> {
   const graph = new ModuleGraph();
+  // Loaded now so that the worker's own import of it after boot is a cache hit.
+  await import('./dev-hooks.js');
   try {
     const file = appSpec ? resolveModuleFile(parseAppSpec(appSpec).module, cwd) : null;
     if (file && /\.(c|m)?tsx?$/.test(file)) await registerTypeScript();

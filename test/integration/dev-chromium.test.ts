@@ -68,8 +68,10 @@ describe('dev error pages in Chromium', { skip }, () => {
   });
 
   it('shows a broken edit as the load error with file, line and code frame, until the fix', async () => {
+    const goodWorker = server.readyPids().at(-1)!;
     writeFileSync(path.join(dir, 'message.ts'), "export const message: string = 'oops' +;\n");
     await waitFor('the load-error page', async () => (await request(`${server.url}/`)).status === 500);
+    await server.waitForLog(new RegExp(`Worker ${goodWorker} retired`));
     const page = await browser.newPage();
     const response = await page.goto(`${server.url}/`);
     assert.equal(response?.status(), 500);
@@ -77,8 +79,11 @@ describe('dev error pages in Chromium', { skip }, () => {
     assert.match(await page.textContent('header .where') ?? '', new RegExp(`message\\.ts:1:\\d+`));
     assert.match(await page.locator('#location .hit').textContent() ?? '', /^1\s+export const message: string = 'oops' \+;/);
     await screenshot(page, 'load-error.png');
+    const errorWorker = server.readyPids().at(-1)!;
     writeFileSync(path.join(dir, 'message.ts'), "export const message: string = 'repaired';\n");
     await waitFor('the repaired app', async () => (await request(`${server.url}/`)).status === 200);
+    // The error-mode worker serves until it has retired (readiness-gated: new first, then old).
+    await server.waitForLog(new RegExp(`Worker ${errorWorker} retired`));
     const again = await page.goto(`${server.url}/`);
     assert.equal(again?.status(), 200);
     assert.equal((await page.textContent('body'))?.trim(), 'repaired');

@@ -70,6 +70,7 @@ describe('narwhal dev', () => {
   it('serves the load error after a broken edit, then the fix restores service', async () => {
     const dir = copyDevApp();
     const server = await startDev(['app.ts'], { cwd: dir });
+    const goodWorker = server.readyPids().at(-1)!;
     writeMessage(dir, "export const message: string = 'broken' +;\n");
     const broken = await waitFor('the load-error page', async () => {
       const r = await request(`${server.url}/`, { headers: { accept: 'text/plain' } });
@@ -78,6 +79,7 @@ describe('narwhal dev', () => {
     assert.match(broken.body, /The app failed to load/);
     assert.match(broken.body, new RegExp(`At ${path.join(dir, 'message.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:\\d+`));
     assert.match(broken.body, /> 1 \| export const message: string = 'broken' \+;/);
+    await server.waitForLog(new RegExp(`Worker ${goodWorker} retired`));
     // JSON for API clients.
     const json = JSON.parse((await request(`${server.url}/`, { headers: { accept: 'application/json' } })).body);
     assert.equal(json.kind, 'load');
