@@ -105,7 +105,7 @@ export const SETTINGS = {
     cli: ['--reload-extra-file'],
     type: list(str('FILE')),
     default: [],
-    summary: 'Also reload when this file changes (repeatable; implies nothing without --reload).',
+    summary: 'With --reload, also reload when this file changes (repeatable).',
     docs: 'For files the app reads rather than imports: templates, JSON or `.env` files. Relative paths are taken from the working directory.',
   }),
   debug: setting({

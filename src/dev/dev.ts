@@ -67,7 +67,7 @@ export class DevReloader {
   readonly #watcher: FileWatcher;
   readonly #always: string[];
   #latestGeneration = 0;
-  #moduleFiles: readonly string[] = [];
+  #reported = false;
   #reloadStartedAt: number | null = null;
 
   constructor(options: ReloaderOptions) {
@@ -89,11 +89,12 @@ export class DevReloader {
   attach(worker: WorkerHandle): void {
     worker.channel.on('modules', (m) => {
       if (worker.generation < this.#latestGeneration) return;
-      const first = this.#moduleFiles.length === 0;
+      const before = this.#watcher.files.length;
       this.#latestGeneration = worker.generation;
-      this.#moduleFiles = m.files;
       this.#watcher.setFiles(m.files, this.#always);
-      if (first) this.#options.logger.debug(`Watching ${this.#watcher.files.length} files for changes`);
+      const now = this.#watcher.files.length;
+      if (now !== before || !this.#reported) this.#options.logger.debug(`Watching ${now} files for changes`);
+      this.#reported = true;
     });
     worker.channel.on('load-error', (m) => {
       this.#options.logger.error(`The app failed to load; serving the error page until a save fixes it: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);

@@ -140,6 +140,17 @@ describe('narwhal dev', () => {
     await server.stop();
   });
 
+  it('watches a module the app imports lazily, once it has loaded', async () => {
+    const dir = copyDevApp();
+    const server = await startDev(['app.ts'], { cwd: dir });
+    assert.match(server.output, /Watching 3 files for changes/);
+    assert.equal((await request(`${server.url}/lazy`)).body, 'lazy 0\n');
+    await server.waitForLog(/Watching 4 files for changes/);
+    writeFileSync(path.join(dir, 'lazy.ts'), "export const lazy: string = 'lazy 1';\n");
+    await waitFor('the lazy edit answering', async () => (await request(`${server.url}/lazy`)).body === 'lazy 1\n');
+    await server.stop();
+  });
+
   it('warns when bound to 0.0.0.0 and when NODE_ENV is production', async () => {
     const dir = copyDevApp();
     const server = await startDev(['--bind', '0.0.0.0:0', 'app.ts'], { cwd: dir, env: { NODE_ENV: 'production' } });
