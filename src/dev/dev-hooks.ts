@@ -9,7 +9,7 @@ import { environmentSnapshot } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
-import { locateError } from './stack.js';
+import { findSyntaxError, locateError } from './stack.js';
 import { staticHandler } from './static.js';
 
 const PREVIEW_BYTES = 2048;
@@ -107,9 +107,9 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
 }
 
 /** The app a worker serves when the real one failed to load: every request gets the load error. */
-export function loadErrorApp(err: unknown, config: Config): LoadedApp {
+export function loadErrorApp(err: unknown, config: Config, files: readonly string[]): LoadedApp {
   const cause = (err as { cause?: unknown }).cause ?? err;
-  const location = locateError(cause);
+  const location = locateError(cause) ?? (cause instanceof SyntaxError ? findSyntaxError(files) : null);
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const report = buildReport({ kind: 'load', error: err, location, request: summarize(req, undefined), environment: environment(config) });
     const page = renderReport(report, negotiate(req.headers.accept));

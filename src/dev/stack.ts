@@ -2,7 +2,8 @@
 // the TypeScript source, since tsx turns on source maps), the lines around
 // each app frame, and where a load error points. Pure helpers; worker only.
 
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,4 +106,24 @@ export function causeChain(err: unknown, max = 5): unknown[] {
     if (!(e instanceof Error)) break;
   }
   return chain;
+}
+
+/**
+ * V8 does not say which ES module a SyntaxError is in. The app's JavaScript
+ * files, most recently saved first, are checked with `node --check` until one
+ * fails; its output names the file and line. Dev error path only.
+ */
+export function findSyntaxError(files: readonly string[], max = 8): Location | null {
+  const js = files
+    .filter((f) => /\.(m|c)?js$/.test(f))
+    .map((f) => ({ f, t: statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.t - a.t)
+    .slice(0, max);
+  for (const { f } of js) {
+    const r = spawnSync(process.execPath, ['--check', f], { encoding: 'utf8', timeout: 5000 });
+    if (r.status === 0) continue;
+    const m = /^((?:file:\/\/|\/|[A-Za-z]:\\)[^\n]+?):(\d+)\n/.exec(r.stderr ?? '');
+    if (m) return { file: toPath(m[1]!), line: Number(m[2]), column: 0 };
+  }
+  return null;
 }

@@ -38,7 +38,7 @@ export class Worker {
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
-    // --reload: note the app's module graph (dev/ is imported only when asked for).
+    // --reload: note the app's module graph; --debug: the dev error pages and static files.
     const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
     const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
     let app: LoadedApp;
@@ -54,7 +54,7 @@ export class Worker {
       }
       // Dev: the app's files were found but did not load; serve the error until a save fixes them.
       this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
-      app = dev.loadErrorApp(err, config);
+      app = dev.loadErrorApp(err, config, files);
     }
     if (graph) {
       await graph.flush();

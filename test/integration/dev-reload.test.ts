@@ -140,6 +140,22 @@ describe('narwhal dev', () => {
     await server.stop();
   });
 
+  it('names the file and line of a syntax error in a JavaScript ES module', async () => {
+    const dir = copyDevApp();
+    writeFileSync(path.join(dir, 'app.mjs'), "import { m } from './m.mjs';\nexport default () => new Response(m);\n");
+    writeFileSync(path.join(dir, 'm.mjs'), "export const m = 'ok';\n");
+    const server = await startDev(['app.mjs'], { cwd: dir });
+    writeFileSync(path.join(dir, 'm.mjs'), "// line 1\nexport const m = 'ok' +;\n");
+    const page = await waitFor('the syntax-error page', async () => {
+      const r = await request(`${server.url}/`);
+      return r.status === 500 ? r : undefined;
+    });
+    assert.match(page.body, /^SyntaxError: /m);
+    assert.ok(page.body.includes(`At ${path.join(dir, 'm.mjs')}:2\n`), page.body);
+    assert.match(page.body, /> 2 \| export const m = 'ok' \+;/);
+    await server.stop();
+  });
+
   it('watches a module the app imports lazily, once it has loaded', async () => {
     const dir = copyDevApp();
     const server = await startDev(['app.ts'], { cwd: dir });
