@@ -2,7 +2,7 @@
 // a summary, the frames with their source, the request and the environment.
 // A pure function of the report; built in a worker for --debug only.
 
-import type { CodeContext } from './stack.js';
+import type { CodeContext, Frame } from './stack.js';
 import type { ErrorReport, ExceptionInfo } from './error-page.js';
 import { bodyLine, laterLabel } from './error-page.js';
 
@@ -43,15 +43,31 @@ function codeHtml(c: CodeContext): string {
   return `<pre class="code">${rows.join('')}</pre>`;
 }
 
+function frameHead(f: Frame): string {
+  return `<span class="fn">${esc(f.fn)}</span> <span class="loc">${esc(f.file)}:${f.line}:${f.column}</span>`;
+}
+
+/** App frames open with their code; each run of other frames (Node, node_modules, Narwhal) folded into one line. */
 function framesHtml(e: ExceptionInfo): string {
   if (e.frames.length === 0) return `<pre class="code"><span>${esc(e.stack)}</span></pre>`;
-  return e.frames
-    .map((f) => {
-      const head = `<span class="fn">${esc(f.fn)}</span> <span class="loc">${esc(f.file)}:${f.line}:${f.column}</span>`;
-      if (f.context) return `<div class="frame app"><div class="head">${head}</div>${codeHtml(f.context)}</div>`;
-      return `<details class="frame"><summary>${head}</summary></details>`;
-    })
-    .join('\n');
+  const out: string[] = [];
+  let run: Frame[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const label = run.length === 1 ? frameHead(run[0]!) : `${run.length} frames in Node.js, dependencies or narwhal`;
+    out.push(`<details class="frame"><summary>${label}</summary>${run.length > 1 ? `<pre class="code">${run.map((f) => `<span>${frameHead(f)}</span>`).join('')}</pre>` : ''}</details>`);
+    run = [];
+  };
+  for (const f of e.frames) {
+    if (!f.context) {
+      run.push(f);
+      continue;
+    }
+    flush();
+    out.push(`<div class="frame app"><div class="head">${frameHead(f)}</div>${codeHtml(f.context)}</div>`);
+  }
+  flush();
+  return out.join('\n');
 }
 
 function table(rows: readonly (readonly [string, string])[]): string {
