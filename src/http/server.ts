@@ -4,6 +4,7 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { LoadedApp } from '../app/loader.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +30,8 @@ export class HttpServer {
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Connections that have not sent a byte yet (a browser's preconnect): closeIdleConnections leaves them open. */
+  readonly #fresh = new Set<Socket>();
   #draining = false;
   #served = 0;
 
@@ -66,6 +69,11 @@ export class HttpServer {
       } else {
         socket.destroy();
       }
+    });
+    server.on('connection', (socket: Socket) => {
+      this.#fresh.add(socket);
+      socket.once('data', () => this.#fresh.delete(socket));
+      socket.once('close', () => this.#fresh.delete(socket));
     });
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
@@ -148,6 +156,8 @@ export class HttpServer {
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     this.#closeIdle();
+    // A connection that never sent a request would hold the drain until the graceful timeout.
+    for (const socket of this.#fresh) if (socket.bytesRead === 0) socket.destroy();
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { copyDevApp, startDev } from '../helpers/dev.js';
@@ -153,6 +154,22 @@ describe('narwhal dev', () => {
     assert.match(page.body, /^SyntaxError: /m);
     assert.ok(page.body.includes(`At ${path.join(dir, 'm.mjs')}:2\n`), page.body);
     assert.match(page.body, /> 2 \| export const m = 'ok' \+;/);
+    await server.stop();
+  });
+
+  it('retires the old worker promptly even when a client holds an idle, never-used connection to it', async () => {
+    const dir = copyDevApp();
+    const server = await startDev(['--graceful-timeout', '20', 'app.ts'], { cwd: dir });
+    const old = server.readyPids().at(-1)!;
+    // A browser's preconnect: a connection that sends nothing (it lands on the only worker).
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    try {
+      writeMessage(dir, "export const message: string = 'next';\n");
+      await server.waitForLog(new RegExp(`Worker ${old} retired`), 5000);
+    } finally {
+      socket.destroy();
+    }
     await server.stop();
   });
 
