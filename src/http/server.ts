@@ -24,13 +24,16 @@ export interface HttpServerOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** How long a connection accepted before a drain has to send its first request. */
+const FRESH_GRACE_MS = 500;
+
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
   readonly #pending = new Set<Promise<unknown>>();
-  /** Connections that have not sent a byte yet (a browser's preconnect): closeIdleConnections leaves them open. */
+  /** Connections that have not sent a request yet (a browser's preconnect): closeIdleConnections leaves them open. */
   readonly #fresh = new Set<Socket>();
   #draining = false;
   #served = 0;
@@ -72,7 +75,6 @@ export class HttpServer {
     });
     server.on('connection', (socket: Socket) => {
       this.#fresh.add(socket);
-      socket.once('data', () => this.#fresh.delete(socket));
       socket.once('close', () => this.#fresh.delete(socket));
     });
     this.#servers.push(server);
@@ -87,6 +89,7 @@ export class HttpServer {
 
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     this.#served++;
+    this.#fresh.delete(req.socket);
     this.#active.add(res);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
     const startedAt = Date.now();
@@ -156,8 +159,12 @@ export class HttpServer {
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     this.#closeIdle();
-    // A connection that never sent a request would hold the drain until the graceful timeout.
-    for (const socket of this.#fresh) if (socket.bytesRead === 0) socket.destroy();
+    // A connection that never sends a request would hold the drain until the graceful timeout. One
+    // just accepted may have its request on the way, so silence is judged after a short grace.
+    const silent = [...this.#fresh];
+    setTimeout(() => {
+      for (const socket of silent) if (this.#fresh.has(socket)) socket.destroy();
+    }, FRESH_GRACE_MS).unref();
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
