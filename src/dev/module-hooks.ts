@@ -10,6 +10,8 @@ interface InitData {
 
 type Next = (url: string, context: unknown) => unknown;
 
+// Node's hooks API hands state to `initialize` and calls `load` as a plain
+// function, so the port lives at module level (one per hooks thread).
 let port: MessagePort | null = null;
 
 export function initialize(data: InitData): void {

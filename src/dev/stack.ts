@@ -1,6 +1,7 @@
 // Reads an error for the dev error pages: its stack frames (already mapped to
 // the TypeScript source, since tsx turns on source maps), the lines around
-// each app frame, and where a load error points. Pure helpers; worker only.
+// each app frame, and where a load error points (for an ES module syntax
+// error, by running `node --check`). Used by the error pages in a worker.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';

@@ -184,6 +184,22 @@ describe('narwhal dev', () => {
     await server.stop();
   });
 
+  it('serves --static files in dev, and ignores --static without --debug', async () => {
+    const dir = copyDevApp();
+    const dev = await startDev(['--static', '/static=public', 'app.ts'], { cwd: dir });
+    const r = await request(`${dev.url}/static/hello.txt`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'hello static\n');
+    assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal((await request(`${dev.url}/static/hello.txt`, { headers: { 'if-none-match': r.headers.etag! } })).status, 304);
+    assert.equal((await request(`${dev.url}/`)).body, 'version 0\n');
+    await dev.stop();
+    const prod = await startServer(['--static', '/static=public', 'app.ts'], { cwd: dir });
+    assert.match(prod.output, /--static serves files only with --debug/);
+    assert.equal((await request(`${prod.url}/static/hello.txt`)).body, 'version 0\n');
+    await prod.stop();
+  });
+
   it('warns when bound to 0.0.0.0 and when NODE_ENV is production', async () => {
     const dir = copyDevApp();
     const server = await startDev(['--bind', '0.0.0.0:0', 'app.ts'], { cwd: dir, env: { NODE_ENV: 'production' } });
