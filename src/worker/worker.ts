@@ -46,8 +46,9 @@ export class Worker {
       app = await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
       const files = graph ? (await graph.flush(), graph.files()) : [];
-      if (graph) this.#channel.send({ type: 'modules', files });
       if (!dev || files.length === 0) {
+        // With --reload the files the failed import touched are watched all the same.
+        if (graph) this.#channel.send({ type: 'modules', files });
         const known = err instanceof NarwhalError;
         this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
         return;
