@@ -50,7 +50,7 @@ export function resolveModuleFile(module: string, cwd: string): string | null {
 
 let tsxRegistered = false;
 
-async function registerTypeScript(): Promise<void> {
+export async function registerTypeScript(): Promise<void> {
   if (tsxRegistered) return;
   tsxRegistered = true;
   const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);

@@ -11,7 +11,8 @@ function flagText(key: (typeof SETTING_KEYS)[number]): string {
 export function helpText(): string {
   const lines = [
     'usage: narwhal [OPTIONS] [APP]',
-    '       narwhal dev [OPTIONS] [APP]     (a development server; see docs)',
+    '       narwhal dev [OPTIONS] [APP]     a development server: 127.0.0.1:8000, one worker, debug',
+    '                                       logs, --reload and --debug on (docs/dev-server.md)',
     '       narwhal ctl [--ctl-socket PATH] stats|reload|scale N|+N|-N|dump|stop',
     '',
     'Serve APP, a module and the export to serve (path/to/app.ts[:attr], attr defaults to',

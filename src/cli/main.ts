@@ -10,6 +10,8 @@ import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpText } from './help.js';
 import { runCtl } from './ctl.js';
+import { StandbySpawner } from '../dev/standby.js';
+import { DEV_DEFAULTS, DevReloader, devBanner, devWarnings } from '../dev/dev.js';
 
 function write(stream: NodeJS.WriteStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -25,16 +27,19 @@ function report(err: unknown): number {
   return EXIT_CODES.ERROR;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(fullArgv: readonly string[]): Promise<number> {
   const startDir = process.cwd();
-  if (argv[0] === 'ctl') {
+  if (fullArgv[0] === 'ctl') {
     try {
-      return await runCtl(argv.slice(1), (flags) => resolveConfig({ argv: flags, env: readEnv(), cwd: startDir }), (text) => write(process.stdout, text));
+      return await runCtl(fullArgv.slice(1), (flags) => resolveConfig({ argv: flags, env: readEnv(), cwd: startDir }), (text) => write(process.stdout, text));
     } catch (err) {
       return report(err);
     }
   }
-  const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir });
+  // `narwhal dev APP`: the same server with development defaults (dev/dev.ts).
+  const devMode = fullArgv[0] === 'dev';
+  const argv = devMode ? fullArgv.slice(1) : fullArgv;
+  const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir, defaults: devMode ? DEV_DEFAULTS : undefined });
   let resolved: Resolved;
   try {
     resolved = await resolve();
@@ -72,6 +77,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
       return EXIT_CODES.OK;
     }
+    let reloader: DevReloader | null = null;
+    const standby = config.reload ? new StandbySpawner() : null;
     const arbiter = new Arbiter({
       resolved,
       reresolve: resolve,
@@ -80,8 +87,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       inherited: readInheritedSockets(),
       version: VERSION,
       preload: config.preloadApp ? async () => void (await importApp()) : undefined,
+      spawn: standby?.spawn,
+      onSpawn: (worker) => reloader?.attach(worker),
+      onReloadDone: (ok) => reloader?.reloadDone(ok),
     });
-    return await arbiter.run();
+    if (devMode) arbiter.logger.sink.write(devBanner(config));
+    for (const w of devMode || config.debug ? devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);
+    if (config.staticMounts.length && !config.debug) arbiter.logger.warning('--static serves files only with --debug (narwhal dev); ignored');
+    if (config.reload) {
+      reloader = new DevReloader({ config, configFile: resolved.configFile, cwd, logger: arbiter.logger, reload: () => arbiter.reload() });
+    }
+    try {
+      return await arbiter.run();
+    } finally {
+      reloader?.close();
+      standby?.close();
+    }
   } catch (err) {
     return report(err);
   }

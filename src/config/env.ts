@@ -5,6 +5,8 @@ import type { EnvDefaults } from './settings.js';
 
 export interface EnvView extends EnvDefaults {
   readonly NARWHAL_CMD_ARGS?: string | undefined;
+  /** Read for the dev server's warning about NODE_ENV=production. */
+  readonly NODE_ENV?: string | undefined;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvView {
@@ -13,6 +15,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvView {
     PORT: env['PORT'] || undefined,
     WEB_CONCURRENCY: env['WEB_CONCURRENCY'] || undefined,
     FORWARDED_ALLOW_IPS: env['FORWARDED_ALLOW_IPS'] || undefined,
+    NODE_ENV: env['NODE_ENV'] || undefined,
   };
 }
 
@@ -76,4 +79,11 @@ export function applyEnv(extra: Readonly<Record<string, string>>): void {
 /** A variable for the access log's `{name}e` atom. */
 export function envVar(name: string): string | undefined {
   return process.env[name];
+}
+
+/** A copy of this process's environment, for the dev error page (which masks secrets itself). */
+export function environmentSnapshot(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
 }

@@ -5,6 +5,7 @@ import type { ValueType } from './spec.js';
 
 export const SECTIONS = [
   'Config',
+  'Debugging',
   'Server socket',
   'Worker processes',
   'Security',

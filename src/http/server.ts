@@ -28,6 +28,10 @@ export interface HttpServerOptions {
   readonly hooks?: RequestHooks | undefined;
   /** Called after each response is done (the worker checks recycling limits between requests). */
   readonly onRequestDone?: () => void;
+  /** Sees each request before the app; true when it answered it (the dev server's static files). */
+  readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  /** Answers an app error instead of the plain 500 (the dev server's debug page; never in production). */
+  readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 export interface RequestHooks {
@@ -173,12 +177,15 @@ export class HttpServer {
       }
       this.#options.onRequestDone?.();
     });
+    if (this.#options.intercept?.(req, res)) return;
     this.#requests.run(info, () => inner(req, res));
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent) {
+    if (!res.headersSent && this.#options.renderError) {
+      this.#options.renderError(err, req, res);
+    } else if (!res.headersSent) {
       res.shouldKeepAlive = false;
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', connection: 'close' });
       res.end('Internal Server Error');

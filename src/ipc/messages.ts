@@ -52,6 +52,13 @@ export type WorkerMessage =
   /** The worker hit a recycling limit: start its replacement, then retire it. */
   | { readonly type: 'recycle'; readonly kind: RecycleKind; readonly reason: string }
   | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
+  /** With --reload: the files the app loaded (its module graph), for the master's watcher. */
+  | { readonly type: 'modules'; readonly files: readonly string[] }
+  /**
+   * With --reload --debug: the app failed to import, and this worker serves the
+   * load-error page instead of exiting (it reports ready after this).
+   */
+  | { readonly type: 'load-error'; readonly message: string; readonly detail?: string | undefined }
   | {
       readonly type: 'boot-failed';
       readonly reason: BootFailureReason;

@@ -24,7 +24,7 @@ import { Upgrade } from './upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { Pidfile } from './pidfile.js';
 import { onSignals, type MasterSignal } from './signals.js';
-import { spawnWorker } from './spawn.js';
+import { spawnWorker, type SpawnOptions } from './spawn.js';
 import { timeoutMessage } from './stack-report.js';
 import { ControlServer } from '../ctl/server.js';
 import { controlHandler } from './control.js';
@@ -43,6 +43,12 @@ export interface ArbiterOptions {
   readonly inherited?: InheritedSockets | null;
   /** Where the command was started, for the new master USR2 executes. */
   readonly startDir?: string;
+  /** Starts workers instead of spawnWorker (the dev server keeps a warm standby process). */
+  readonly spawn?: (opts: SpawnOptions) => WorkerHandle;
+  /** Sees every worker just after it is spawned (the dev server listens to its messages). */
+  readonly onSpawn?: (worker: WorkerHandle) => void;
+  /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
+  readonly onReloadDone?: (ok: boolean) => void;
 }
 
 type Event =
@@ -218,6 +224,11 @@ export class Arbiter {
     });
   }
 
+  /** Reloads as HUP does (readiness-gated), without a signal: the dev server's watcher calls it. */
+  reload(): void {
+    this.#enqueue({ kind: 'call', run: () => this.#reload() });
+  }
+
   #enqueue(event: Event): void {
     if (event.kind === 'tick' && this.#queue.some((e) => e.kind === 'tick')) return;
     this.#queue.push(event);
@@ -308,7 +319,7 @@ export class Arbiter {
   #spawn(): void {
     const id = this.#nextId++;
     void callHook(this.#logger, 'preFork', this.#config.preFork, this.#view(), { id, pid: undefined, generation: this.#generation });
-    const worker = spawnWorker({
+    const worker = (this.#options.spawn ?? spawnWorker)({
       id,
       generation: this.#generation,
       config: this.#config,
@@ -319,6 +330,7 @@ export class Arbiter {
       identity: this.#identity,
     });
     this.#workers.set(worker.pid, worker);
+    this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
     worker.channel.on('metrics', (m) => this.#metrics?.collector.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
@@ -419,6 +431,7 @@ export class Arbiter {
     if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
       this.#reloadFrom = null;
       this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
+      this.#options.onReloadDone?.(true);
     }
   }
 
@@ -436,6 +449,7 @@ export class Arbiter {
       next = await this.#options.reresolve();
     } catch (e) {
       this.#logger.error(`Reload aborted, the current workers keep serving: ${(e as Error).message}`);
+      this.#options.onReloadDone?.(false);
       return;
     }
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
@@ -465,6 +479,7 @@ export class Arbiter {
     this.#setTarget(from.target);
     this.#generation = from.generation;
     this.#reloadFrom = null;
+    this.#options.onReloadDone?.(false);
   }
 
   #killStuckWorkers(): void {

@@ -43,12 +43,18 @@ export interface SpawnOptions {
   readonly identity?: Identity;
 }
 
-export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+/** A worker process started but not yet told what to do (no boot message sent). */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  readonly heartbeatFd: number;
+}
+
+/** Starts a worker process with its fds; `extraArgs` reach the worker's argv (the dev standby flag). */
+export function startWorkerProcess(opts: SpawnOptions, extraArgs: readonly string[] = []): StartedProcess {
   const heartbeatFd = heartbeatFile(opts.config.workerTmpDir);
   const out = opts.captureOutput ? 'pipe' : 'inherit';
-  let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? ''], {
+    const child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? '', ...extraArgs], {
       cwd: opts.cwd,
       env: workerEnv(opts.config.rawEnv),
       // The last one is the watchdog's pipe (a socket pair, both ways).
@@ -56,10 +62,16 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
       serialization: 'advanced',
       ...opts.identity,
     });
+    return { child, heartbeatFd };
   } catch (e) {
     closeSync(heartbeatFd);
     throw e;
   }
+}
+
+/** Sends a started process its boot message and returns the master's record of it. */
+export function bootWorker(started: StartedProcess, opts: SpawnOptions): WorkerHandle {
+  const { child, heartbeatFd } = started;
   const channel = new Channel<MasterMessage, WorkerMessage>(child);
   const watchdogFd = FIRST_EXTRA_FD + 1 + opts.listeners.length;
   const watchdog = new WatchdogClient(child.stdio[watchdogFd] as Socket);
@@ -78,4 +90,8 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
     },
   });
   return handle;
+}
+
+export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+  return bootWorker(startWorkerProcess(opts), opts);
 }

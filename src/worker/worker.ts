@@ -19,6 +19,8 @@ import { Watchdog } from './watchdog.js';
 import { RecyclePolicy } from './recycle.js';
 import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
+import type { LoadedApp } from '../app/loader.js';
+import type { Prepared } from '../dev/standby-worker.js';
 
 export class Worker {
   readonly #boot: BootInfo;
@@ -33,9 +35,11 @@ export class Worker {
   #watchdog: Watchdog | null = null;
   #recycle: RecyclePolicy | null = null;
   #stopping = false;
+  readonly #prepared: Prepared;
 
-  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
+  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>, prepared: Prepared = {}) {
     this.#boot = boot;
+    this.#prepared = prepared;
     this.#channel = channel;
     const { config } = boot;
     this.#logging = createLogging(config, procName(config));
@@ -51,18 +55,36 @@ export class Worker {
     this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
       this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
     );
-    let app;
+    // --reload: note the app's module graph; --debug: the dev error pages and static files.
+    const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
+    const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
+    let app: LoadedApp;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
       app = await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
-      const known = err instanceof NarwhalError;
-      this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
-      return;
+      const files = graph ? (await graph.flush(), graph.files()) : [];
+      if (!dev || files.length === 0) {
+        // With --reload the files the failed import touched are watched all the same.
+        if (graph) this.#channel.send({ type: 'modules', files });
+        const known = err instanceof NarwhalError;
+        this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
+        return;
+      }
+      // Dev: the app's files were found but did not load; serve the error until a save fixes them.
+      this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
+      app = dev.loadErrorApp(err, config, files);
     }
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
-        const recycle = new RecyclePolicy(config, (kind, reason) => {
+    if (graph) {
+      await graph.flush();
+      const report = () => this.#channel.send({ type: 'modules', files: graph.files() });
+      report();
+      graph.onLateLoad(report);
+    }
+    const devHooks = dev?.createDevHooks(config, process.cwd());
+    const recycle = new RecyclePolicy(config, (kind, reason) => {
       this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
       this.#channel.send({ type: 'recycle', kind, reason });
     });
@@ -78,6 +100,8 @@ export class Worker {
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
       },
       hooks: this.#requestHooks(),
+      intercept: devHooks?.intercept,
+      renderError: devHooks?.renderError,
     });
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     for (const l of this.#boot.listeners) {
