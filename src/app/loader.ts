@@ -52,7 +52,7 @@ export function resolveModuleFile(module: string, cwd: string): string | null {
 
 let tsxRegistered = false;
 
-async function registerTypeScript(): Promise<void> {
+export async function registerTypeScript(): Promise<void> {
   if (tsxRegistered) return;
   tsxRegistered = true;
   const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
@@ -85,6 +85,15 @@ async function importModule(file: string, shown: string): Promise<Record<string,
   }
 }
 
+/**
+ * A TypeScript file in a package without "type": "module" is compiled to
+ * CommonJS, and importing it wraps its ES exports in `default` once more.
+ */
+function esModuleInterop(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod['default'] as Record<string, unknown> | undefined;
+  return inner && typeof inner === 'object' && inner['__esModule'] === true ? inner : mod;
+}
+
 function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): unknown {
   let value: unknown = mod;
   for (const [i, part] of spec.attr.entries()) {
@@ -92,11 +101,6 @@ function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): u
     // A CommonJS module's exports sit under `default` when imported from ESM.
     if (next === undefined && i === 0 && mod['default'] && typeof mod['default'] === 'object') {
       next = (mod['default'] as Record<string, unknown>)[part];
-    }
-    // An ES module compiled to CommonJS (a .ts file outside a "type": "module"
-    // package, through tsx) marks itself __esModule: its `export default` is one level further down.
-    if (i === 0 && part === 'default' && next && typeof next === 'object' && (next as { __esModule?: unknown }).__esModule === true && 'default' in next) {
-      next = (next as { default: unknown }).default;
     }
     if (next === undefined) {
       const where = i === 0 ? `${spec.module} has no export "${part}" (its exports: ${exportNames(mod)})` : `${spec.attr.slice(0, i).join('.')} has no property "${part}"`;
@@ -121,7 +125,7 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
   if (!file) {
     throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
   }
-  const mod = await importModule(file, shown);
+  const mod = esModuleInterop(await importModule(file, shown));
   let value = pickAttr(mod, spec, shown);
   if (spec.args) {
     if (typeof value !== 'function') throw new NarwhalError('APP_LOAD', `the app ${shown} is not a function, so it cannot be called as a factory`);

@@ -96,6 +96,9 @@ export function parseArgs(argv: readonly string[], source = 'the command line'):
       continue;
     }
     let raw = inline;
+    if (raw === undefined && s.type.implied !== undefined && !acceptsValue(s.type, argv[i + 1])) {
+      raw = s.type.implied;
+    }
     if (raw === undefined) {
       if (i + 1 >= argv.length) throw new NarwhalError('USAGE', `option ${name} needs a value (${s.type.metavar}) in ${source}`);
       raw = argv[++i]!;
@@ -103,6 +106,17 @@ export function parseArgs(argv: readonly string[], source = 'the command line'):
     store(info.key, raw, name);
   }
   return { values, positionals, help, version };
+}
+
+/** Whether `next` is a value for a flag that may also stand alone. */
+function acceptsValue(type: { fromString(raw: string): unknown }, next: string | undefined): boolean {
+  if (next === undefined || next.startsWith('-')) return false;
+  try {
+    type.fromString(next);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Splits NARWHAL_CMD_ARGS into words the way a POSIX shell would (quotes, backslashes). */

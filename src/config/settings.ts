@@ -2,44 +2,13 @@
 // the config-file keys, the environment defaults, `--help`, `--print-config`
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
-import { address, choice, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, str, trustList, type ValueType } from './spec.js';
+import { HOOK_SETTINGS } from './settings-hooks.js';
+import { LOGGING_SETTINGS } from './settings-logging.js';
+import { setting, type Setting } from './setting.js';
+import { address, choice, commaList, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, staticMount, str, trustList, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
 
-export const SECTIONS = [
-  'Config',
-  'Server socket',
-  'Worker processes',
-  'Server mechanics',
-  'Logging',
-  'Process naming',
-] as const;
-export type Section = (typeof SECTIONS)[number];
+export { SECTIONS, setting, type EnvDefaults, type Section, type Setting } from './setting.js';
 
-/** What the environment can contribute to defaults; read only by config/env.ts. */
-export interface EnvDefaults {
-  readonly PORT?: string | undefined;
-  readonly WEB_CONCURRENCY?: string | undefined;
-  readonly FORWARDED_ALLOW_IPS?: string | undefined;
-}
-
-export interface Setting<T> {
-  /** Gunicorn's setting name where Gunicorn has one (snake_case). */
-  readonly name: string;
-  readonly section: Section;
-  /** Command-line forms, short first; empty for config-file-only settings. */
-  readonly cli: readonly string[];
-  readonly type: ValueType<T>;
-  readonly default: NoInfer<T>;
-  /** A default taken from the environment when set (WEB_CONCURRENCY, PORT). */
-  readonly envDefault?: (env: EnvDefaults) => string | undefined;
-  /** Other config-file keys accepted for this setting. */
-  readonly aliases?: readonly string[];
-  /** Only meaningful on the command line (`--check-config`): never in a file. */
-  readonly cliOnly?: boolean;
-  readonly summary: string;
-  readonly docs: string;
-}
-
-const setting = <T>(s: Setting<T>): Setting<T> => s;
 
 export const SETTINGS = {
   config: setting({
@@ -90,6 +59,42 @@ export const SETTINGS = {
     summary: 'The app contract: fetch-style, node-style, or decided from the app.',
     docs: '`auto`: an object with a `fetch` method is fetch-style; a function is node-style when it declares two or more parameters (`(req, res)`, Express\'s `(req, res, next)`) and fetch-style otherwise. A fetch function that takes `(request, ctx)` needs `--interface fetch` (or export `{ fetch }`).',
   }),
+  reload: setting({
+    name: 'reload',
+    section: 'Debugging',
+    cli: ['--reload'],
+    type: flag,
+    default: false,
+    summary: 'Restart the workers when the app\'s code changes (on in `narwhal dev`).',
+    docs: 'The master watches the files the app actually loaded (reported by the worker after it imports the app: its ES modules and CommonJS files, TypeScript included), the config file and `--reload-extra-file` paths, ignoring `node_modules`, `.git` and build output (`dist`, `build`). A burst of saves is one reload, and a reload is the same readiness-gated path as HUP: a new worker loads, reports ready, then the old one is retired, while the master keeps the listening socket open. For development only: it costs a watcher per directory.',
+  }),
+  reloadExtraFiles: setting({
+    name: 'reload_extra_files',
+    section: 'Debugging',
+    cli: ['--reload-extra-file'],
+    type: list(str('FILE')),
+    default: [],
+    summary: 'With --reload, also reload when this file changes (repeatable).',
+    docs: 'For files the app reads rather than imports: templates, JSON or `.env` files. Relative paths are taken from the working directory.',
+  }),
+  debug: setting({
+    name: 'debug',
+    section: 'Debugging',
+    cli: ['--debug'],
+    type: flag,
+    default: false,
+    summary: 'Debug error pages and the load-error page (on in `narwhal dev`). Never in production.',
+    docs: 'An uncaught exception answers with a page in the spirit of Django\'s debug page (exception, stack frames mapped to the TypeScript source with code context, the request, the environment with secret-looking values masked): HTML for browsers, JSON or plain text otherwise. With `--reload`, an app that fails to import (a syntax error, a throw at import) does not stop the server: requests get the load error with file, line and code frame until the next save fixes it. Without this setting an app error is a plain 500.',
+  }),
+  staticMounts: setting({
+    name: 'static',
+    section: 'Debugging',
+    cli: ['--static'],
+    type: list(staticMount),
+    default: [],
+    summary: 'Serve a directory of static files under a URL prefix: `--static /prefix=dir` (repeatable; needs --debug).',
+    docs: 'As Django\'s runserver does in development: content types from the file extension, `ETag` and `Last-Modified` with 304 answers, single `Range` requests (206/416), and no path traversal outside the directory. Only with `--debug` (so in `narwhal dev`); in production let a proxy or CDN serve static files.',
+  }),
   bind: setting({
     name: 'bind',
     section: 'Server socket',
@@ -137,6 +142,42 @@ export const SETTINGS = {
     summary: 'How long a stopping worker may finish its requests before it is killed.',
     docs: 'On TERM, a reload or a scale-down, workers stop accepting, finish the requests they have, and are killed if still running after this many seconds.',
   }),
+  maxRequests: setting({
+    name: 'max_requests',
+    section: 'Worker processes',
+    cli: ['--max-requests'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'Recycle a worker after it has served this many requests (0 disables).',
+    docs: 'A simple guard against memory leaks, as in Gunicorn. The worker asks the master for a replacement; the replacement is started and ready before the old worker stops accepting and drains, so capacity never dips and no request is dropped.',
+  }),
+  maxRequestsJitter: setting({
+    name: 'max_requests_jitter',
+    section: 'Worker processes',
+    cli: ['--max-requests-jitter'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'A random 0..N added to each worker\'s --max-requests.',
+    docs: 'Each worker draws its own limit, `max_requests + randint(0, max_requests_jitter)`, so that workers started together are not all recycled at once.',
+  }),
+  maxWorkerMemory: setting({
+    name: 'max_worker_memory',
+    section: 'Worker processes',
+    cli: ['--max-worker-memory'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'Recycle a worker whose resident memory (RSS) exceeds this many MiB (0 disables).',
+    docs: 'Checked in the worker after each request, rather than polled, so a request that makes the worker grow is the last one that makes it grow much. Recycling is a graceful drain behind a ready replacement, as for `--max-requests`.',
+  }),
+  maxWorkerLifetime: setting({
+    name: 'max_worker_lifetime',
+    section: 'Worker processes',
+    cli: ['--max-worker-lifetime'],
+    type: seconds(),
+    default: 0,
+    summary: 'Recycle a worker after it has run this many seconds (0 disables).',
+    docs: 'Each worker adds up to 10% of random jitter to its own lifetime so workers started together are not recycled together. Recycling is a graceful drain behind a ready replacement.',
+  }),
   keepalive: setting({
     name: 'keepalive',
     section: 'Worker processes',
@@ -145,6 +186,151 @@ export const SETTINGS = {
     default: 2,
     summary: 'Seconds to wait for the next request on a kept-alive connection.',
     docs: 'Behind a load balancer that reuses connections (nginx with `keepalive`), set this above the balancer\'s own idle timeout so that it, not Narwhal, closes idle connections. 0 turns keep-alive off.',
+  }),
+  headerTimeout: setting({
+    name: 'header_timeout',
+    section: 'Worker processes',
+    cli: ['--header-timeout'],
+    type: seconds(),
+    default: 10,
+    summary: 'Seconds a client has to send a whole request head (0 disables).',
+    docs: 'Counted from the connection\'s start for its first request and from the first byte of each later one. A client that is too slow is answered 408 and the connection closed, so a trickle of header bytes (slowloris) cannot hold a connection. Idle time between kept-alive requests is `--keep-alive`\'s business. Beyond Gunicorn, whose sync workers rely on `--timeout`.',
+  }),
+  bodyTimeout: setting({
+    name: 'body_timeout',
+    section: 'Worker processes',
+    cli: ['--body-timeout'],
+    type: seconds(),
+    default: 30,
+    summary: 'Seconds a request body may stall between two pieces (0 disables).',
+    docs: 'While the app reads a request body, each piece must arrive within this many seconds of the previous one, or the connection is closed. Time the app spends not reading (the socket is then paused) does not count. Beyond Gunicorn.',
+  }),
+  limitRequestLine: setting({
+    name: 'limit_request_line',
+    section: 'Security',
+    cli: ['--limit-request-line'],
+    type: int({ min: 0 }),
+    default: 4094,
+    summary: 'The longest request line accepted, in bytes (0: up to 8190).',
+    docs: 'A request line (method, target and version) longer than this is answered 400 and the connection closed. 0 and values of 8190 or more mean the hard maximum, 8190, as in Gunicorn. Limits the damage of a huge URL.',
+  }),
+  limitRequestFields: setting({
+    name: 'limit_request_fields',
+    section: 'Security',
+    cli: ['--limit-request-fields'],
+    type: int({ min: 0 }),
+    default: 100,
+    summary: 'The most header fields a request may have (0 or more than 32768: 32768).',
+    docs: 'A request with more header fields is answered 431 and the connection closed; extra headers are never silently dropped.',
+  }),
+  limitRequestFieldSize: setting({
+    name: 'limit_request_field_size',
+    section: 'Security',
+    cli: ['--limit-request-field_size'],
+    type: int({ min: 0 }),
+    default: 8190,
+    summary: 'The longest header field accepted, in bytes (0: the default, 8190).',
+    docs: 'Counts the whole field line with its CRLF (and its continuation lines with `--permit-obsolete-folding`). A longer field is answered 431 and the connection closed. Values above 8190 are allowed; the whole head may then be at most `limit_request_fields` x (this + 2) bytes. Gunicorn spells the flag `--limit-request-field_size`; `--limit-request-field-size` works too.',
+  }),
+  headerMap: setting({
+    name: 'header_map',
+    section: 'Security',
+    cli: ['--header-map'],
+    type: choice(['drop', 'refuse', 'dangerous'] as const),
+    default: 'drop',
+    summary: 'What to do with header names containing `_`: drop, refuse (400) or keep them.',
+    docs: '`X_Forwarded_For` and `X-Forwarded-For` are the same name to many frameworks (and to CGI-style environments), so a client could smuggle one past a proxy that checks the other. `drop` (the default, as Gunicorn) removes such headers before the app sees them, `refuse` answers 400, `dangerous` passes them through.',
+  }),
+  permitObsoleteFolding: setting({
+    name: 'permit_obsolete_folding',
+    section: 'Security',
+    cli: ['--permit-obsolete-folding'],
+    type: flag,
+    default: false,
+    summary: 'Accept header values folded over several lines (obsolete; refused with 400 by default).',
+    docs: 'RFC 9112 deprecates line folding. When permitted, the lines are joined with single spaces before the app sees the value.',
+  }),
+  stripHeaderSpaces: setting({
+    name: 'strip_header_spaces',
+    section: 'Security',
+    cli: ['--strip-header-spaces'],
+    type: flag,
+    default: false,
+    summary: 'Accept spaces between a header name and its colon (refused with 400 by default).',
+    docs: '`Content-Length : 3` is a known request smuggling trick; only turn this on for a broken client you trust.',
+  }),
+  permitUnconventionalHttpMethod: setting({
+    name: 'permit_unconventional_http_method',
+    section: 'Security',
+    cli: ['--permit-unconventional-http-method'],
+    type: flag,
+    default: false,
+    summary: 'Accept any token as a method, not only 3 to 20 characters without lowercase letters or `#`.',
+    docs: 'The method must still be an RFC 9110 token.',
+  }),
+  permitUnconventionalHttpVersion: setting({
+    name: 'permit_unconventional_http_version',
+    section: 'Security',
+    cli: ['--permit-unconventional-http-version'],
+    type: flag,
+    default: false,
+    summary: 'Accept HTTP versions other than 1.0 and 1.1 in the request line.',
+    docs: 'Without it, such a request is answered 400, as in Gunicorn.',
+  }),
+  casefoldHttpMethod: setting({
+    name: 'casefold_http_method',
+    section: 'Security',
+    cli: ['--casefold-http-method'],
+    type: flag,
+    default: false,
+    summary: 'Upper-case the request method before the app sees it.',
+    docs: 'Methods are case-sensitive; this exists for clients that send `get`. Combine with `--permit-unconventional-http-method` for lowercase methods to be accepted at all.',
+  }),
+  forwardedAllowIps: setting({
+    name: 'forwarded_allow_ips',
+    section: 'Security',
+    cli: ['--forwarded-allow-ips'],
+    type: trustList,
+    default: ['127.0.0.1', '::1'],
+    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
+    summary: 'Peers trusted to set the scheme and client address headers: addresses, CIDR networks, or `*` (comma-separated).',
+    docs: 'Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`), or `*` for any peer; defaults to `$FORWARDED_ALLOW_IPS` when set. Only for connections from these peers (and over unix sockets, which only local processes reach, as in Gunicorn) are the `secure_scheme_headers` looked at, deciding the scheme of the URL a fetch-style app sees, and the hops of `--forwarded-for-header` believed, deciding the client address; from any other peer those headers are passed to the app and believed for nothing. A request from a trusted peer whose scheme headers disagree (`X-Forwarded-Proto: https` with `X-Forwarded-Ssl: off`) is answered 400. Use `*` only when nothing but the proxy can reach Narwhal.',
+  }),
+  secureSchemeHeaders: setting({
+    name: 'secure_scheme_headers',
+    section: 'Security',
+    cli: [],
+    type: upperKeyValues,
+    default: { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
+    summary: 'Headers, and their values, by which a trusted proxy says the request came over https.',
+    docs: 'Config file only: `secureSchemeHeaders: { "X-FORWARDED-PROTO": "https" }`. Names are matched case-insensitively; values exactly.',
+  }),
+  forwardedForHeader: setting({
+    name: 'forwarded_for_header',
+    section: 'Security',
+    cli: ['--forwarded-for-header'],
+    type: choice(['x-forwarded-for', 'forwarded'] as const),
+    default: 'x-forwarded-for',
+    summary: 'Where trusted proxies put the client address: X-Forwarded-For or Forwarded (RFC 7239).',
+    docs: 'Not in Gunicorn, which leaves the address alone. The hops in this header are walked from the right, starting at the peer: while the address in hand is trusted (`--forwarded-allow-ips`), the hop before it is believed. The first untrusted address is the client: `ctx.clientAddress` for fetch-style apps, `forwardedInfo(req).clientAddress` for node-style apps, and the access log\'s `h`. Only one header is read, so a client cannot slip a forged address into the other one.',
+  }),
+  proxyProtocol: setting({
+    name: 'proxy_protocol',
+    section: 'Security',
+    cli: ['--proxy-protocol'],
+    type: withImpliedValue(choice(['off', 'v1', 'v2', 'auto'] as const), 'auto', { true: 'auto', false: 'off' }),
+    default: 'off',
+    summary: 'Expect a PROXY protocol header (v1 text, v2 binary, or either) from allowed peers.',
+    docs: 'As HAProxy and AWS NLB send it. `--proxy-protocol` alone means `auto`. The header must come first on the connection, from a peer in `--proxy-allow-from` (else 403 and close); a malformed one is answered 400. A connection without one is served as usual. The client address it carries becomes the connection\'s `remoteAddress`/`remotePort` (what the access log and the apps see).',
+  }),
+  proxyAllowIps: setting({
+    name: 'proxy_allow_ips',
+    section: 'Security',
+    cli: ['--proxy-allow-from'],
+    type: commaList('ADDRESSES'),
+    default: ['127.0.0.1', '::1'],
+    summary: 'Peers allowed to send a PROXY protocol header (comma-separated; `*` for all).',
+    docs: 'Addresses or CIDR ranges.',
   }),
   preloadApp: setting({
     name: 'preload_app',
@@ -175,34 +361,6 @@ export const SETTINGS = {
     summary: 'Set an environment variable for the app: `-e KEY=VALUE` (repeatable).',
     docs: 'The variables reach `process.env` in every worker (and in the master with `--preload`). In a config file: `rawEnv: { KEY: "value" }`.',
   }),
-  forwardedAllowIps: setting({
-    name: 'forwarded_allow_ips',
-    section: 'Server mechanics',
-    cli: ['--forwarded-allow-ips'],
-    type: trustList,
-    default: ['127.0.0.1', '::1'],
-    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
-    summary: 'Peers trusted to set the scheme and client address headers: addresses, CIDR networks, or `*`.',
-    docs: 'Comma-separated, as in Gunicorn, with CIDR networks (`10.0.0.0/8`, `fd00::/8`) and `*` for any peer; defaults to `$FORWARDED_ALLOW_IPS` when set. Only a request from one of these peers (or over a unix socket, which only local processes can reach) has its scheme taken from `secure_scheme_headers` and its client address from `--forwarded-for-header`; from any other peer those headers are passed to the app untouched and believed for nothing. Use `*` only when nothing but the proxy can reach Narwhal.',
-  }),
-  secureSchemeHeaders: setting({
-    name: 'secure_scheme_headers',
-    section: 'Server mechanics',
-    cli: [],
-    type: keyValues,
-    default: { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
-    summary: 'Headers, and the values of them, by which a trusted proxy says the request came over https.',
-    docs: 'Gunicorn\'s mapping and default; config file only, as in Gunicorn: `secureSchemeHeaders: { "X-Forwarded-Proto": "https" }`. From a trusted peer, a present header decides the scheme of the URL a fetch-style app sees (`https` when its value matches, else `http`); headers that disagree get a 400. Node-style apps read the result with `forwardedInfo(req)`.',
-  }),
-  forwardedForHeader: setting({
-    name: 'forwarded_for_header',
-    section: 'Server mechanics',
-    cli: ['--forwarded-for-header'],
-    type: choice(['x-forwarded-for', 'forwarded'] as const),
-    default: 'x-forwarded-for',
-    summary: 'Where trusted proxies put the client address: X-Forwarded-For or Forwarded (RFC 7239).',
-    docs: 'Not in Gunicorn, which leaves the address alone. The hops in this header are walked from the right, starting at the peer: while the address in hand is trusted (`--forwarded-allow-ips`), the hop before it is believed. The first untrusted address is the client: `ctx.clientAddress` for fetch-style apps, `forwardedInfo(req).clientAddress` for node-style apps, and the access log\'s `h`. Only one header is read, so a client cannot slip a forged address into the other one.',
-  }),
   healthPath: setting({
     name: 'health_path',
     section: 'Server mechanics',
@@ -221,6 +379,15 @@ export const SETTINGS = {
     summary: 'Write the master\'s pid to this file, and remove it on exit.',
     docs: 'A start refuses to run over a pidfile whose process is still alive.',
   }),
+  ctlSocket: setting({
+    name: 'ctl_socket',
+    section: 'Server mechanics',
+    cli: ['--ctl-socket'],
+    type: optionalStr('PATH'),
+    default: null,
+    summary: 'A unix socket where the master takes `narwhal ctl` commands (off by default).',
+    docs: 'The socket is created with mode 0600, so only its owner (and root) can use it. `narwhal ctl --ctl-socket PATH COMMAND` sends one command as JSON and prints the answer: `stats`, `reload`, `scale N|+N|-N`, `dump` and `stop`. See docs/control-socket.md.',
+  }),
   workerTmpDir: setting({
     name: 'worker_tmp_dir',
     section: 'Server mechanics',
@@ -229,6 +396,24 @@ export const SETTINGS = {
     default: null,
     summary: 'Where workers\' heartbeat files live (default: the system temp dir).',
     docs: 'Each worker touches an unlinked file here from its event loop; the master reads its modification time. As with Gunicorn, a memory-backed directory such as `/dev/shm` keeps this off the disk (in containers, /tmp may be a slow overlay).',
+  }),
+  user: setting({
+    name: 'user',
+    section: 'Server mechanics',
+    cli: ['-u', '--user'],
+    type: optionalStr('USER'),
+    default: null,
+    summary: 'Run the workers as this user (a name or a numeric uid).',
+    docs: 'The master binds the sockets first (so a port below 1024 works when started as root), then starts every worker as this user. The master itself keeps its user, as Gunicorn\'s does, to bind, signal and replace workers. Names are looked up in /etc/passwd.',
+  }),
+  group: setting({
+    name: 'group',
+    section: 'Server mechanics',
+    cli: ['-g', '--group'],
+    type: optionalStr('GROUP'),
+    default: null,
+    summary: 'Run the workers as this group (a name or a numeric gid).',
+    docs: 'Defaults to the primary group of `--user` when that is given. Names are looked up in /etc/group.',
   }),
   umask: setting({
     name: 'umask',
@@ -239,60 +424,7 @@ export const SETTINGS = {
     summary: 'A file mode mask for files Narwhal creates: unix sockets and the pidfile.',
     docs: 'A unix socket is created with mode `0777 & ~umask`, so the default 0 lets any local user connect (as Gunicorn); use `--umask 007` to limit it to the owner and group.',
   }),
-  accesslog: setting({
-    name: 'accesslog',
-    section: 'Logging',
-    cli: ['--access-logfile'],
-    type: optionalStr('FILE'),
-    default: null,
-    summary: 'The access log file; `-` for stdout. Off by default.',
-    docs: 'One line per request in the `--access-logformat` format, written by the worker that served it.',
-  }),
-  accessLogFormat: setting({
-    name: 'access_log_format',
-    section: 'Logging',
-    cli: ['--access-logformat'],
-    type: str('FORMAT'),
-    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
-    summary: 'The access log format, with Gunicorn\'s atoms.',
-    docs: 'Atoms: `h` remote address, `l` `-`, `u` user from Basic auth, `t` date, `r` request line, `m` method, `U` path, `q` query, `H` protocol, `s` status, `B` body bytes, `b` body bytes or `-`, `f` referer, `a` user agent, `T` seconds, `D` microseconds, `M` milliseconds, `L` seconds with decimals, `p` worker pid, `{name}i` request header, `{name}o` response header, `{name}e` environment variable.',
-  }),
-  errorlog: setting({
-    name: 'errorlog',
-    section: 'Logging',
-    cli: ['--error-logfile', '--log-file'],
-    type: str('FILE'),
-    default: '-',
-    summary: 'The error log file; `-` for stderr.',
-    docs: 'Where the master and the workers write their own messages, and app errors with their stacks.',
-  }),
-  loglevel: setting({
-    name: 'loglevel',
-    section: 'Logging',
-    cli: ['--log-level'],
-    type: choice(['debug', 'info', 'warning', 'error', 'critical'] as const),
-    default: 'info',
-    summary: 'The least severe level the error log shows.',
-    docs: 'One of debug, info, warning, error, critical.',
-  }),
-  captureOutput: setting({
-    name: 'capture_output',
-    section: 'Logging',
-    cli: ['--capture-output'],
-    type: flag,
-    default: false,
-    summary: 'Send the workers\' stdout and stderr into the error log file.',
-    docs: 'As in Gunicorn, this acts when `--error-logfile` is a file: what the app prints lands in that file, line by line. With the error log on stderr, the workers\' output already goes to the terminal or the container log.',
-  }),
-  enableStdioInheritance: setting({
-    name: 'enable_stdio_inheritance',
-    section: 'Logging',
-    cli: ['-R', '--enable-stdio-inheritance'],
-    type: flag,
-    default: false,
-    summary: 'Keep stdio open when detached (daemon mode).',
-    docs: 'Gunicorn uses this to keep a daemon\'s stdout and stderr instead of /dev/null. Narwhal\'s workers always inherit the master\'s stdio and Node does not buffer it, so without a daemon mode this is accepted for compatibility and changes nothing.',
-  }),
+  ...LOGGING_SETTINGS,
   procName: setting({
     name: 'proc_name',
     section: 'Process naming',
@@ -302,6 +434,7 @@ export const SETTINGS = {
     summary: 'A name for `ps`: `narwhal: master [NAME]`, `narwhal: worker [NAME]`.',
     docs: 'Defaults to the app\'s name. Long titles are cut to what the operating system allows.',
   }),
+  ...HOOK_SETTINGS,
 } as const;
 
 export type Settings = typeof SETTINGS;

@@ -18,6 +18,8 @@ export interface ValueType<T> {
   append?(prev: T | undefined, raw: string): T;
   /** How the value prints in `--print-config` and the docs. */
   show(value: T): string;
+  /** The value a bare flag means when no value follows it (`--proxy-protocol`). */
+  readonly implied?: string;
 }
 
 export class InvalidValue extends Error {}
@@ -156,6 +158,47 @@ export const list = <T>(item: ValueType<T>): ValueType<readonly T[]> => ({
   show: (v) => (v.length === 0 ? '[]' : v.map((x) => item.show(x)).join(', ')),
 });
 
+/** A comma-separated list (Gunicorn's `--forwarded-allow-ips 10.0.0.1,10.0.0.2`); repeating the flag adds more. */
+export const commaList = (metavar: string): ValueType<readonly string[]> => {
+  const split = (raw: string) => raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    metavar,
+    append: (prev, raw) => [...(prev ?? []), ...split(raw)],
+    fromString: split,
+    fromValue: (raw) => {
+      if (typeof raw === 'string') return split(raw);
+      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw.flatMap(split);
+      return bad('must be a list of strings or a comma-separated string');
+    },
+    show: (v) => (v.length === 0 ? '[]' : v.join(',')),
+  };
+};
+
+/** A static-files mount for the dev server: `/prefix=dir`. */
+export interface StaticMount {
+  readonly prefix: string;
+  readonly dir: string;
+}
+
+const parseMount = (raw: string): StaticMount => {
+  const i = raw.indexOf('=');
+  if (i <= 0 || !raw.startsWith('/') || i === raw.length - 1) bad(`"${raw}" is not /PREFIX=DIR`);
+  const prefix = raw.slice(0, i).replace(/\/+$/, '');
+  return { prefix: prefix === '' ? '/' : prefix, dir: raw.slice(i + 1) };
+};
+
+export const staticMount: ValueType<StaticMount> = {
+  metavar: '/PREFIX=DIR',
+  fromString: parseMount,
+  fromValue: (raw) =>
+    typeof raw === 'string'
+      ? parseMount(raw)
+      : raw && typeof raw === 'object' && typeof (raw as StaticMount).prefix === 'string' && typeof (raw as StaticMount).dir === 'string'
+        ? parseMount(`${(raw as StaticMount).prefix}=${(raw as StaticMount).dir}`)
+        : bad('must be "/prefix=dir" or { prefix, dir }'),
+  show: (v) => `${v.prefix}=${v.dir}`,
+};
+
 /** `KEY=VALUE` pairs (`-e`), or an object in a config file. */
 const keyValue = (raw: unknown): [string, string] => {
   if (typeof raw !== 'string') return bad('must be KEY=VALUE');
@@ -212,3 +255,32 @@ export const address: ValueType<string> = {
   fromValue: (raw) => (typeof raw === 'string' ? address.fromString(raw) : typeof raw === 'number' ? address.fromString(String(raw)) : bad('must be an address string')),
   show: (v) => v,
 };
+
+/** Like `keyValues`, with the keys upper-cased (header names). */
+export const upperKeyValues: ValueType<Readonly<Record<string, string>>> = {
+  ...keyValues,
+  fromString: (raw) => upperKeys(keyValues.fromString(raw)),
+  append: (prev, raw) => ({ ...prev, ...upperKeys(keyValues.fromString(raw)) }),
+  fromValue: (raw) => upperKeys(keyValues.fromValue(raw)),
+};
+
+function upperKeys(v: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(v).map(([k, val]) => [k.toUpperCase(), val]));
+}
+
+/**
+ * A value that may also be given as a bare flag (meaning `implied`) or, in a
+ * config file, as a boolean mapped through `booleans` (Gunicorn's older
+ * `proxy_protocol = True`).
+ */
+export const withImpliedValue = <T>(type: ValueType<T>, implied: string, booleans: { true: string; false: string }): ValueType<T> => ({
+  ...type,
+  implied,
+  fromString: (raw) => {
+    const v = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(v)) return type.fromString(booleans.true);
+    if (['false', 'no', '0'].includes(v)) return type.fromString(booleans.false);
+    return type.fromString(raw);
+  },
+  fromValue: (raw) => (typeof raw === 'boolean' ? type.fromString(raw ? booleans.true : booleans.false) : type.fromValue(raw)),
+});

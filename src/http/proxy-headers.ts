@@ -1,10 +1,12 @@
 // Trusted proxies: decides a request's scheme from the secure-scheme headers and
 // its client address from X-Forwarded-For or Forwarded, believing those headers
-// only from peers in --forwarded-allow-ips. Created once per worker by
-// HttpServer; pure functions beside it are unit-tested. Runs in workers.
+// only from peers in --forwarded-allow-ips (matched by peer-matcher.ts).
+// Created once per worker (worker.ts) and consulted by HttpServer for each
+// request; the pure functions beside it are unit-tested. Runs in workers.
 
-import { BlockList, isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { peerMatcher, type PeerMatcher } from './peer-matcher.js';
 
 /** What a request looks like once trusted proxies are taken into account. */
 export interface ForwardedInfo {
@@ -35,23 +37,6 @@ export class ContradictorySchemeHeaders extends Error {}
 /** `::ffff:10.0.0.1` -> `10.0.0.1`, so one IPv4 rule matches on dual-stack sockets too. */
 function unmapped(ip: string): string {
   return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-}
-
-/** The set of trusted peers: a predicate over addresses, built once. */
-export function trustedPeers(entries: readonly string[]): (address: string) => boolean {
-  if (entries.includes('*')) return () => true;
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [ip, bits] = entry.split('/') as [string, string | undefined];
-    const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(unmapped(ip), isIP(unmapped(ip)) === 6 ? 'ipv6' : 'ipv4');
-    else list.addSubnet(ip, Number(bits), family);
-  }
-  return (address) => {
-    const a = unmapped(address);
-    const family = isIP(a);
-    return family !== 0 && list.check(a, family === 6 ? 'ipv6' : 'ipv4');
-  };
 }
 
 /** One hop as written (`1.2.3.4`, `1.2.3.4:80`, `[::1]:80`, `"[::1]"`) -> a bare IP, or null. */
@@ -85,7 +70,7 @@ export function forwardedForValues(header: string): string[] {
  * is the client. A hop that is no IP (`unknown`, an obfuscated name) stops the
  * walk at the proxy that wrote it.
  */
-export function resolveClientAddress(peer: string, hops: readonly string[], trusted: (address: string) => boolean, peerTrusted = trusted(peer)): string {
+export function resolveClientAddress(peer: string, hops: readonly string[], trusted: PeerMatcher, peerTrusted = trusted(peer)): string {
   let current = peer;
   let currentTrusted = peerTrusted;
   for (let i = hops.length - 1; i >= 0 && currentTrusted; i--) {
@@ -104,7 +89,8 @@ export function schemeFromHeaders(headers: IncomingMessage['headers'], mapping: 
     const v = headers[name.toLowerCase()];
     if (v === undefined) continue;
     const value = Array.isArray(v) ? v.join(', ') : v;
-    const found = value.trim().toLowerCase() === secureValue.toLowerCase() ? 'https' : 'http';
+    // Values match exactly, as in Gunicorn (and the strict gate, which answers a disagreement with 400 first).
+    const found = value.trim() === secureValue ? 'https' : 'http';
     if (scheme !== null && scheme !== found) throw new ContradictorySchemeHeaders(`contradictory scheme headers (${Object.keys(mapping).join(', ')})`);
     scheme = found;
   }
@@ -113,16 +99,23 @@ export function schemeFromHeaders(headers: IncomingMessage['headers'], mapping: 
 
 /** Decides each request's ForwardedInfo. One per worker; holds only the compiled settings. */
 export class ProxyTrust {
-  readonly #trusted: (address: string) => boolean;
+  readonly #trusted: PeerMatcher;
+  /** Whether each connection's real peer is trusted, noted before a PROXY header can replace its remoteAddress. */
+  readonly #peerTrusted = new WeakMap<Socket, boolean>();
   readonly #mapping: Readonly<Record<string, string>>;
   readonly #schemeNames: readonly string[];
   readonly #forHeader: ForwardedForHeader;
 
   constructor(options: ProxyTrustOptions) {
-    this.#trusted = trustedPeers(options.allowIps);
+    this.#trusted = peerMatcher(options.allowIps);
     this.#mapping = options.secureSchemeHeaders;
     this.#schemeNames = Object.keys(options.secureSchemeHeaders).map((n) => n.toLowerCase());
     this.#forHeader = options.forwardedForHeader;
+  }
+
+  /** Notes whether a new connection's peer is trusted; called as it is accepted. */
+  watch(socket: Socket): void {
+    this.#peerTrusted.set(socket, this.#trusted(socket.remoteAddress));
   }
 
   /**
@@ -135,12 +128,18 @@ export class ProxyTrust {
     const forValue = headers[this.#forHeader];
     if (forValue === undefined && !this.#schemeNames.some((n) => headers[n] !== undefined)) return null;
     const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
-    // A unix socket peer is a local process allowed by the socket's mode: trusted, as in Gunicorn.
     const remoteAddress = socket.remoteAddress ?? '';
-    if (socket.remoteAddress !== undefined && !this.#trusted(remoteAddress)) return null;
-    const scheme = schemeFromHeaders(headers, this.#mapping) ?? (socket.encrypted ? 'https' : 'http');
+    // The scheme goes by the real peer, as the strict gate judged it; the
+    // address walk starts from remoteAddress, which a PROXY header may have
+    // replaced with the client's own (then nothing the client sent is believed).
+    // A unix socket peer is a local process allowed by the socket's mode: trusted (peerMatcher), as in Gunicorn.
+    const schemeTrusted = this.#peerTrusted.get(socket) ?? this.#trusted(socket.remoteAddress);
+    const addressTrusted = this.#trusted(socket.remoteAddress);
+    if (!schemeTrusted && !addressTrusted) return null;
+    const own = socket.encrypted ? 'https' : 'http';
+    const scheme = schemeTrusted ? (schemeFromHeaders(headers, this.#mapping) ?? own) : own;
     const hops = forValue === undefined ? [] : this.#forHeader === 'forwarded' ? forwardedForValues(String(forValue)) : String(forValue).split(',');
-    return { scheme, clientAddress: resolveClientAddress(remoteAddress, hops, this.#trusted, true), remoteAddress };
+    return { scheme, clientAddress: addressTrusted ? resolveClientAddress(remoteAddress, hops, this.#trusted, true) : remoteAddress, remoteAddress };
   }
 }
 

@@ -5,46 +5,88 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
-import type { LoadedApp } from '../app/loader.js';
-import type { AccessLog } from '../log/access-log.js';
+import type { FetchHandler, LoadedApp } from '../app/loader.js';
+import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
+import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import type { HealthResponder } from './health.js';
 import { ContradictorySchemeHeaders, FORWARDED_INFO, forwardedInfo, type ProxyTrust } from './proxy-headers.js';
+import { errorResponse } from './http-error.js';
+import { ConnectionTracker } from './connections.js';
+import { RequestRegistry, type RequestInfo } from './request-registry.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
-  readonly accessLog: AccessLog | null;
+  /** Told of each finished request (access logs, statsd); empty for none. */
+  readonly access: readonly AccessSink[];
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
-  /** Trusted-proxy headers (http/proxy-headers.ts); null believes no header. */
+  /** Strict HTTP/1.1: limits, leniencies, PROXY protocol, header and body timeouts. */
+  readonly gate: GateOptions;
+  /** Called around each request when the config sets preRequest/postRequest hooks. */
+  readonly hooks?: RequestHooks | undefined;
+  /** Called after each response is done (the worker checks recycling limits between requests). */
+  readonly onRequestDone?: () => void;
+  /** Sees each request before the app; true when it answered it (the dev server's static files). */
+  readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  /** Answers an app error instead of the plain 500 (the dev server's debug page; never in production). */
+  readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** Trusted-proxy headers: the scheme and client address (http/proxy-headers.ts); null believes no header. */
   readonly proxy?: ProxyTrust | null;
   /** The --health-path responder (http/health.ts), answered before the app. */
   readonly health?: HealthResponder | null;
 }
 
+export interface RequestHooks {
+  readonly preRequest?: ((request: Request | IncomingMessage) => void) | undefined;
+  /** For fetch-style apps, called when the app's Response is ready (before its body streams). */
+  readonly postRequest?: ((request: Request | IncomingMessage, status: number) => void) | undefined;
+}
+
+export interface DrainOptions {
+  /** How long an idle keep-alive connection stays open, still reading, once the drain starts. */
+  readonly idleLingerMs: number;
+}
+
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Wraps a fetch handler so the request hooks see the Request and the status. */
+function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
+  return async (request, ctx) => {
+    hooks.preRequest?.(request);
+    const response = await handler(request, ctx);
+    hooks.postRequest?.(request, response instanceof Response ? response.status : 500);
+    return response;
+  };
+}
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
-  /** Open connections, so the drain can give idle ones a deadline. */
-  readonly #sockets = new Set<Socket>();
+  readonly #connections = new ConnectionTracker();
+  readonly #requests = new RequestRegistry();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #gates = new WeakMap<Socket, ConnectionGate>();
   #draining = false;
   #served = 0;
 
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
+    const hooks = options.hooks;
     const inner: Listener =
       app.kind === 'fetch'
-        ? fetchAdapter(app.handler, { onError, waitUntil: (p) => this.#waitUntil(p), forwarded: forwardedInfo })
+        ? fetchAdapter(hooks ? withHooks(app.handler, hooks) : app.handler, { onError, waitUntil: (p) => this.#waitUntil(p), forwarded: forwardedInfo })
         : (req, res) => {
+            if (hooks) {
+              hooks.preRequest?.(req);
+              if (hooks.postRequest) res.once('finish', () => hooks.postRequest!(req, res.statusCode));
+            }
             try {
               const r = app.listener(req, res) as { then?: unknown; catch?: unknown } | undefined;
               if (r && typeof r.then === 'function') (r as Promise<unknown>).catch((err) => onError(err, req, res));
@@ -59,25 +101,53 @@ export class HttpServer {
     return this.#served;
   }
 
+  get connections(): number {
+    return this.#connections.size;
+  }
+
   get inFlight(): number {
     return this.#active.size;
   }
 
+  /** The requests in flight, and the one whose code is running right now (for stuck-worker reports). */
+  describeRequests(): { current: RequestInfo | null; inFlight: RequestInfo[] } {
+    return this.#requests.describe();
+  }
+
   /** Starts accepting on an inherited listening socket. */
   listen(fd: number): Promise<void> {
-    const server = http.createServer({ keepAliveTimeout: this.#options.keepalive * 1000 }, this.#listener);
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && !socket.destroyed && err.code !== 'ECONNRESET') {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      } else {
-        socket.destroy();
+    const { rules } = this.#options.gate;
+    const server = http.createServer(
+      {
+        keepAliveTimeout: this.#options.keepalive * 1000,
+        // The gate has checked every head against the configured limits before
+        // the parser sees it, so the parser's own limits must not be tighter.
+        maxHeaderSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1),
+        // Gunicorn serves HTTP/1.1 requests without Host; the gate refuses repeated ones.
+        requireHostHeader: false,
+        // Bodies are timed by the gate (--body-timeout), per stall, not per request.
+        requestTimeout: 0,
+      },
+      this.#listener,
+    );
+    server.maxHeadersCount = 0;
+    // A client that half-closes after sending still gets its answers (as from
+    // Gunicorn); by default node:http would abort the requests in flight.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    server.on('connection', (socket: Socket) => {
+      // Before the gate: a PROXY header replaces remoteAddress, and trust goes by the real peer.
+      this.#options.proxy?.watch(socket);
+      this.#attachGate(socket);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
+      // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
+      if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
+        socket.end(errorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
       }
+      socket.destroy();
     });
     this.#servers.push(server);
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    this.#connections.watch(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
@@ -88,23 +158,39 @@ export class HttpServer {
     });
   }
 
+  #attachGate(socket: Socket): void {
+    const gate = ConnectionGate.attach(socket, this.#options.gate);
+    if (gate) this.#gates.set(socket, gate);
+    else this.#options.logger.warning('node:http changed how it reads sockets: this connection is served without the strict HTTP/1.1 checks');
+  }
+
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
+    this.#gates.get(req.socket)?.prepare(req, res);
     this.#served++;
     this.#active.add(res);
+    const socket = req.socket;
+    this.#connections.requestStarted(socket);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
-    // A request on a lingering idle connection (see drain): no deadline may cut its answer short.
-    if (this.#draining) req.socket.setTimeout(0);
-    const accessLog = this.#options.accessLog;
-    const startedAt = accessLog ? Date.now() : 0;
-    const start = accessLog ? process.hrtime.bigint() : 0n;
-    const bytesBefore = accessLog ? req.socket.bytesWritten : 0;
+    const access = this.#options.access;
+    const logged = access.length > 0;
+    const startedAt = Date.now();
+    const start = logged ? process.hrtime.bigint() : 0n;
+    const bytesBefore = logged ? socket.bytesWritten : 0;
+    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt };
     res.once('close', () => {
       this.#active.delete(res);
-      if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
+      this.#requests.remove(info);
+      this.#connections.requestFinished(socket);
+      if (logged) {
+        const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+        for (const sink of access) sink.write(record);
+      }
+      this.#options.onRequestDone?.();
     });
     if (this.#options.health?.(req, res, this.#draining)) return;
     if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
-    inner(req, res);
+    if (this.#options.intercept?.(req, res)) return;
+    this.#requests.run(info, () => inner(req, res));
   }
 
   /** Leaves the request's scheme and client address on it; false when it was answered with a 400. */
@@ -115,6 +201,7 @@ export class HttpServer {
       if (info) Object.defineProperty(req, FORWARDED_INFO, { value: info });
       return true;
     } catch (err) {
+      // The strict gate answers these first; this is for a connection it could not attach to.
       if (!(err instanceof ContradictorySchemeHeaders)) throw err;
       res.shouldKeepAlive = false;
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
@@ -125,7 +212,9 @@ export class HttpServer {
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent) {
+    if (!res.headersSent && this.#options.renderError) {
+      this.#options.renderError(err, req, res);
+    } else if (!res.headersSent) {
       res.shouldKeepAlive = false;
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', connection: 'close' });
       res.end('Internal Server Error');
@@ -143,25 +232,18 @@ export class HttpServer {
 
   /**
    * Stops accepting, lets in-flight requests finish (answered with
-   * `Connection: close`), and resolves when every connection is closed and
-   * every waitUntil promise has settled.
-   *
-   * Idle connections are not cut at once: closing one races a proxy (nginx)
-   * that is sending its next request on it right now, and a POST lost that way
-   * is a 502, since nginx does not retry it. Each idle connection stays open,
-   * still reading, for the keep-alive time the clients were told; a request
-   * arriving meanwhile is served with `Connection: close`. A proxy whose idle
-   * timeout is shorter than --keep-alive closes them first (docs/deployment.md).
+   * `Connection: close`), closes idle connections after a short window in
+   * which a request already on its way is still served, and resolves when
+   * every connection is closed and every waitUntil promise has settled.
    */
-  async drain(): Promise<void> {
+  async drain(options: DrainOptions = { idleLingerMs: 0 }): Promise<void> {
+    if (this.#draining) return;
     this.#draining = true;
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
-    // net.Server's close, not http.Server's: since Node 19 the latter also closes idle connections.
+    // net.Server's close, not http.Server's: the latter also drops idle
+    // keep-alive connections at once, racing requests the clients are sending.
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
-    const busy = new Set([...this.#active].map((res) => res.socket));
-    // node:http destroys a connection whose timeout fires while no request is in progress.
-    const lingerMs = Math.max(this.#options.keepalive, 1) * 1000;
-    for (const socket of this.#sockets) if (!busy.has(socket)) socket.setTimeout(lingerMs);
+    this.#connections.lingerIdle(options.idleLingerMs);
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

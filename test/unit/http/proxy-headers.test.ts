@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IncomingMessage } from 'node:http';
-import { ContradictorySchemeHeaders, ProxyTrust, forwardedForValues, hopAddress, resolveClientAddress, schemeFromHeaders, trustedPeers } from '../../../src/http/proxy-headers.js';
+import { ContradictorySchemeHeaders, ProxyTrust, forwardedForValues, hopAddress, resolveClientAddress, schemeFromHeaders } from '../../../src/http/proxy-headers.js';
+import { peerMatcher as trustedPeers } from '../../../src/http/peer-matcher.js';
 import { trustList } from '../../../src/config/spec.js';
 
 const GUNICORN_SCHEME_HEADERS = { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' };
@@ -17,7 +18,7 @@ test('CIDR matching: IPv4 and IPv6 networks, single addresses, IPv4-mapped peers
   assert.equal(trusted('fe80::1'), false);
   assert.equal(trusted('::1'), true);
   assert.equal(trusted('not-an-ip'), false);
-  assert.equal(trusted(''), false);
+  assert.equal(trusted(undefined), true, 'a unix socket peer has no address and is trusted, as in Gunicorn');
   const edges = trustedPeers(['172.16.0.0/12', '0.0.0.0/32']);
   assert.equal(edges('172.31.255.255'), true);
   assert.equal(edges('172.32.0.0'), false);
@@ -79,12 +80,13 @@ test("secure scheme headers: Gunicorn's mapping, absent, mismatching and contrad
   assert.equal(schemeFromHeaders({}, GUNICORN_SCHEME_HEADERS), null);
   assert.equal(schemeFromHeaders({ 'x-forwarded-proto': 'https' }, GUNICORN_SCHEME_HEADERS), 'https');
   assert.equal(schemeFromHeaders({ 'x-forwarded-proto': 'http' }, GUNICORN_SCHEME_HEADERS), 'http');
+  assert.equal(schemeFromHeaders({ 'x-forwarded-proto': 'HTTPS' }, GUNICORN_SCHEME_HEADERS), 'http', 'values match exactly, as in Gunicorn');
   assert.equal(schemeFromHeaders({ 'x-forwarded-ssl': 'on', 'x-forwarded-protocol': 'ssl' }, GUNICORN_SCHEME_HEADERS), 'https');
   assert.throws(() => schemeFromHeaders({ 'x-forwarded-proto': 'https', 'x-forwarded-ssl': 'off' }, GUNICORN_SCHEME_HEADERS), ContradictorySchemeHeaders);
 });
 
-function fakeRequest(remoteAddress: string | undefined, headers: Record<string, string>): IncomingMessage {
-  return { socket: { remoteAddress }, headers } as unknown as IncomingMessage;
+function fakeRequest(remoteAddress: string | undefined, headers: Record<string, string>, socket: object = { remoteAddress }): IncomingMessage {
+  return { socket, headers } as unknown as IncomingMessage;
 }
 
 test('ProxyTrust: headers count only from trusted peers; unix socket peers are trusted', () => {
@@ -94,6 +96,12 @@ test('ProxyTrust: headers count only from trusted peers; unix socket peers are t
   assert.equal(proxy.resolve(fakeRequest('127.0.0.1', {})), null, 'no header, nothing to resolve');
   assert.deepEqual(proxy.resolve(fakeRequest('127.0.0.1', spoof)), { scheme: 'https', clientAddress: '6.6.6.6', remoteAddress: '127.0.0.1' });
   assert.deepEqual(proxy.resolve(fakeRequest(undefined, { 'x-forwarded-for': '203.0.113.5' })), { scheme: 'http', clientAddress: '203.0.113.5', remoteAddress: '' });
+  // A PROXY header from a trusted balancer replaced remoteAddress with the client's:
+  // the scheme still goes by the balancer, but nothing the client sent names its address.
+  const socket = { remoteAddress: '127.0.0.1' };
+  proxy.watch(socket as never);
+  socket.remoteAddress = '198.51.100.9';
+  assert.deepEqual(proxy.resolve(fakeRequest(undefined, spoof, socket)), { scheme: 'https', clientAddress: '198.51.100.9', remoteAddress: '198.51.100.9' });
   const viaForwarded = new ProxyTrust({ allowIps: ['127.0.0.1'], secureSchemeHeaders: {}, forwardedForHeader: 'forwarded' });
   assert.deepEqual(viaForwarded.resolve(fakeRequest('127.0.0.1', { forwarded: 'for="[2001:db8::1]:99"', 'x-forwarded-for': '6.6.6.6' })), { scheme: 'http', clientAddress: '2001:db8::1', remoteAddress: '127.0.0.1' });
 });

@@ -1,0 +1,358 @@
+// Stands between one client connection and node:http's parser: reads each
+// request head and body with Gunicorn's strict rules (and a PROXY header
+// first, when enabled), hands the parser only bytes it has checked (rewritten
+// to a canonical form where the parser would misread them), answers rejected
+// requests in order, and enforces the header and body timeouts. Created per
+// connection by HttpServer in a worker; node:http keeps the real socket.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ChunkedReader } from './chunked-reader.js';
+import { FIXUP_HEADER, parseHead, type HeadRules, type RequestHead } from './head-rules.js';
+import { HttpError, errorResponse } from './http-error.js';
+import type { PeerMatcher } from './peer-matcher.js';
+import { parseProxyHeader, type ProxyMode } from './proxy-protocol.js';
+
+export interface GateOptions {
+  readonly rules: HeadRules;
+  readonly proxyMode: ProxyMode;
+  readonly proxyAllowed: PeerMatcher;
+  readonly schemeTrusted: PeerMatcher;
+  readonly headerTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** Told about every rejected request (for the debug log). */
+  readonly onReject?: (err: HttpError, socket: Socket) => void;
+}
+
+/** What a rewritten head's request must look like to the app. */
+interface Fixup {
+  readonly method: string;
+  readonly url: string;
+  readonly rawHeaders: string[] | null;
+  readonly close: boolean;
+}
+
+type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'closed' | 'failed';
+type Deliver = (chunk: Buffer) => void;
+
+/** node:http's internal record of the response being written on a socket. */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean };
+
+const GRACE_MS = 2000;
+const CRLF = Buffer.from('\r\n');
+const END_CHUNKED = Buffer.from('0\r\n\r\n');
+
+export class ConnectionGate {
+  readonly #socket: HttpSocket;
+  readonly #deliver: Deliver;
+  readonly #opts: GateOptions;
+  readonly #trustedScheme: boolean;
+  readonly #fixups = new Map<string, Fixup>();
+  #phase: Phase;
+  #pending: Buffer | null = null;
+  #scanFrom = 0;
+  #remaining = 0;
+  /** The current Content-Length body reaches the parser chunked (see #head). */
+  #reframed = false;
+  #chunked: ChunkedReader | null = null;
+  #closeAfterBody = false;
+  #nextFixup = 0;
+  #held: Buffer[] = [];
+  #headerTimer: NodeJS.Timeout | null = null;
+  #bodyTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Puts a gate in front of node:http's parser on `socket`, which node:http's
+   * connection listener has just set up. Returns null (and leaves the socket
+   * alone) if node:http's data listener is not where it is expected.
+   */
+  static attach(socket: Socket, opts: GateOptions): ConnectionGate | null {
+    const listeners = socket.listeners('data') as ((chunk: Buffer) => void)[];
+    if (listeners.length !== 1) return null;
+    const nodeOnData = listeners[0]!;
+    socket.removeListener('data', nodeOnData);
+    const gate = new ConnectionGate(socket, nodeOnData, opts);
+    // Adding a data listener makes node:http stop consuming the socket natively.
+    socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
+    socket.once('close', () => gate.#clearTimers());
+    // Before node:http's own end handler, which would call a short body an error.
+    socket.prependListener('end', () => gate.#onEnd());
+    return gate;
+  }
+
+  private constructor(socket: Socket, deliver: Deliver, opts: GateOptions) {
+    this.#socket = socket as HttpSocket;
+    this.#deliver = deliver;
+    this.#opts = opts;
+    this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
+    this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
+    this.#startHeaderTimer();
+  }
+
+  /**
+   * Called for every request before anyone else sees it: restores what a
+   * rewritten head stood for (method, target, header fields).
+   */
+  prepare(req: IncomingMessage, res: ServerResponse): void {
+    const raw = req.rawHeaders;
+    const n = raw.length;
+    if (n < 2 || raw[n - 2] !== FIXUP_HEADER) return;
+    const fix = this.#fixups.get(raw[n - 1]!);
+    this.#fixups.delete(raw[n - 1]!);
+    if (!fix) return;
+    req.method = fix.method;
+    req.url = fix.url;
+    const headers = fix.rawHeaders ?? raw.slice(0, n - 2);
+    // node:http built req.headers already; rebuild it lazily from the real fields.
+    const r = req as unknown as { headers: unknown; headersDistinct: unknown; rawHeaders: string[]; _addHeaderLines(h: string[], n: number): void };
+    if (headers.length === 0) {
+      r.headers = {};
+      r.headersDistinct = {};
+      r.rawHeaders = headers;
+    } else {
+      r.headers = null;
+      r.headersDistinct = null;
+      r._addHeaderLines(headers, headers.length);
+    }
+    if (fix.close) res.shouldKeepAlive = false;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#phase === 'closed' || this.#phase === 'failed') return;
+    const out: Buffer[] = [];
+    let error: unknown = null;
+    try {
+      this.#consume(chunk, out);
+    } catch (err) {
+      error = err;
+    }
+    // Requests that came before a bad one in the same packet are still served.
+    if (out.length) this.#forward(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (error) this.#reject(error instanceof HttpError ? error : new HttpError(400, String(error)));
+  }
+
+  #forward(chunk: Buffer): void {
+    if (this.#socket._paused || this.#held.length) {
+      if (this.#held.push(chunk) === 1) this.#socket.once('resume', () => setImmediate(() => this.#flushHeld()));
+      return;
+    }
+    this.#deliver(chunk);
+  }
+
+  #flushHeld(): void {
+    if (this.#socket.destroyed || !this.#held.length) return;
+    if (this.#socket._paused) {
+      this.#socket.once('resume', () => setImmediate(() => this.#flushHeld()));
+      return;
+    }
+    const chunk = Buffer.concat(this.#held);
+    this.#held = [];
+    this.#deliver(chunk);
+  }
+
+  #consume(chunk: Buffer, out: Buffer[]): void {
+    let data = chunk;
+    let i = 0;
+    while (i < data.length) {
+      switch (this.#phase) {
+        case 'proxy':
+        case 'head': {
+          const buf = this.#pending ? Buffer.concat([this.#pending, data.subarray(i)]) : data.subarray(i);
+          this.#pending = null;
+          const used = this.#phase === 'proxy' ? this.#proxy(buf) : this.#head(buf, out);
+          if (used < 0) {
+            this.#pending = buf;
+            return;
+          }
+          data = buf;
+          i = used;
+          break;
+        }
+        case 'length': {
+          const n = Math.min(this.#remaining, data.length - i);
+          if (this.#reframed) out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'), data.subarray(i, i + n), CRLF);
+          else out.push(data.subarray(i, i + n));
+          i += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) {
+            if (this.#reframed) out.push(END_CHUNKED);
+            this.#bodyDone();
+          }
+          else this.#armBodyTimer();
+          break;
+        }
+        case 'chunked': {
+          i = this.#chunked!.feed(data, i, out);
+          if (this.#chunked!.done) this.#bodyDone();
+          else this.#armBodyTimer();
+          break;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  /** Returns bytes consumed, or -1 when more are needed. */
+  #proxy(buf: Buffer): number {
+    const result = parseProxyHeader(buf, this.#opts.proxyMode);
+    if (result === 'more') return -1;
+    this.#phase = 'head';
+    if (result === null) return 0;
+    if (!this.#opts.proxyAllowed(this.#socket.remoteAddress)) throw new HttpError(403, `PROXY header from ${this.#socket.remoteAddress} not allowed`);
+    if (result.client) {
+      // The app, the access log and the adapters all read the peer from the socket.
+      Object.defineProperty(this.#socket, 'remoteAddress', { value: result.client.address, configurable: true, enumerable: true });
+      Object.defineProperty(this.#socket, 'remotePort', { value: result.client.port, configurable: true, enumerable: true });
+      Object.defineProperty(this.#socket, 'remoteFamily', { value: result.client.address.includes(':') ? 'IPv6' : 'IPv4', configurable: true, enumerable: true });
+    }
+    return result.consumed;
+  }
+
+  /** Reads one request head from `buf`; returns bytes consumed, or -1 when more are needed. */
+  #head(buf: Buffer, out: Buffer[]): number {
+    const { rules } = this.#opts;
+    let start = 0;
+    // RFC 9112 2.2: ignore empty lines before a request line.
+    while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
+    if (start >= buf.length || (start === buf.length - 1 && buf[start] === 13)) return start === buf.length ? start : -1;
+    const lineEnd = buf.indexOf('\r\n', start);
+    if (lineEnd < 0) {
+      if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+      return this.#needMore(buf, start);
+    }
+    if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+    const end = buf.indexOf('\r\n\r\n', Math.max(lineEnd, start + this.#scanFrom));
+    if (end < 0) {
+      if (buf.length - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+      return this.#needMore(buf, start);
+    }
+    if (end - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+    this.#scanFrom = 0;
+    const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
+    this.#clearHeaderTimer();
+    // A Content-Length body still on its way reaches the parser chunked, so
+    // that a client closing its side early ends the body where it stopped
+    // (as Gunicorn reads it) instead of failing the request.
+    this.#reframed = typeof head.body === 'number' && head.body > buf.length - end - 4;
+    out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
+    this.#closeAfterBody = head.close;
+    if (head.body === 'chunked') {
+      this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
+      this.#phase = 'chunked';
+    } else if (head.body > 0) {
+      this.#remaining = head.body;
+      this.#phase = 'length';
+    } else {
+      this.#bodyDone();
+    }
+    return end + 4;
+  }
+
+  #needMore(buf: Buffer, start: number): number {
+    // The next search for the blank line resumes near the end, not from the start.
+    this.#scanFrom = Math.max(0, buf.length - start - 3);
+    this.#startHeaderTimer();
+    return -1;
+  }
+
+  #serialize(head: RequestHead, chunked: boolean): Buffer {
+    let f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
+    if (chunked) {
+      const headers = f.headers.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'content-length');
+      f = { ...f, headers: [...headers, 'Transfer-Encoding', 'chunked'], fixHeaders: true };
+    }
+    let s = `${f.method} ${f.target} HTTP/${head.major}.${head.minor}\r\n`;
+    for (let i = 0; i < f.headers.length; i += 2) s += `${f.headers[i]}: ${f.headers[i + 1]}\r\n`;
+    if (f.method !== head.method || f.target !== head.target || f.fixHeaders || head.forceClose) {
+      const id = String(this.#nextFixup++);
+      this.#fixups.set(id, { method: head.method, url: head.target, rawHeaders: f.fixHeaders ? head.headers : null, close: head.forceClose });
+      s += `${FIXUP_HEADER}: ${id}\r\n`;
+    }
+    return Buffer.from(`${s}\r\n`, 'latin1');
+  }
+
+  /** The client closed its side: a Content-Length body in flight ends here. */
+  #onEnd(): void {
+    if (this.#phase !== 'length' || !this.#reframed) return;
+    this.#forward(END_CHUNKED);
+    this.#closeAfterBody = true;
+    this.#bodyDone();
+  }
+
+  #bodyDone(): void {
+    this.#reframed = false;
+    this.#chunked = null;
+    this.#clearBodyTimer();
+    // After a request that closes the connection, further bytes are not requests.
+    this.#phase = this.#closeAfterBody ? 'closed' : 'head';
+  }
+
+  #reject(err: HttpError): void {
+    this.#phase = 'failed';
+    this.#pending = null;
+    this.#clearTimers();
+    this.#opts.onReject?.(err, this.#socket);
+    // A broken body: the app already has the request, so only closing can tell it.
+    if (err.phase === 'body') this.#socket.destroy();
+    else this.#answerWhenIdle(err.status);
+  }
+
+  /** Answers after the responses to earlier pipelined requests, so none is cut or misordered. */
+  #answerWhenIdle(status: number): void {
+    const socket = this.#socket;
+    const inFlight = socket._httpMessage;
+    if (inFlight) {
+      inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status)));
+      return;
+    }
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(errorResponse(status));
+    // A client that neither reads nor closes does not keep the socket.
+    const timer = setTimeout(() => socket.destroy(), GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  #startHeaderTimer(): void {
+    if (this.#headerTimer || this.#opts.headerTimeoutMs <= 0) return;
+    this.#headerTimer = setTimeout(() => this.#reject(new HttpError(408, 'request head not received in time')), this.#opts.headerTimeoutMs);
+    this.#headerTimer.unref();
+  }
+
+  #clearHeaderTimer(): void {
+    if (this.#headerTimer) clearTimeout(this.#headerTimer);
+    this.#headerTimer = null;
+  }
+
+  #armBodyTimer(): void {
+    if (this.#opts.bodyTimeoutMs <= 0) return;
+    if (this.#bodyTimer) {
+      this.#bodyTimer.refresh();
+      return;
+    }
+    this.#bodyTimer = setTimeout(() => this.#onBodyTimeout(), this.#opts.bodyTimeoutMs);
+    this.#bodyTimer.unref();
+  }
+
+  #onBodyTimeout(): void {
+    this.#bodyTimer = null;
+    if (this.#phase !== 'length' && this.#phase !== 'chunked') return;
+    // A paused socket means the app is not reading: the client is not the slow one.
+    if (this.#socket.isPaused()) this.#armBodyTimer();
+    else this.#reject(new HttpError(408, 'request body stalled', 'body'));
+  }
+
+  #clearBodyTimer(): void {
+    if (this.#bodyTimer) clearTimeout(this.#bodyTimer);
+    this.#bodyTimer = null;
+  }
+
+  #clearTimers(): void {
+    this.#clearHeaderTimer();
+    this.#clearBodyTimer();
+  }
+}

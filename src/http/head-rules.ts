@@ -1,0 +1,274 @@
+// Gunicorn 26's rules for an HTTP/1.x request head (request line, header
+// fields, body framing), as pure functions over the head's text. Used by the
+// connection gate in workers before node:http's parser sees a byte.
+
+import { METHODS } from 'node:http';
+import { HttpError } from './http-error.js';
+
+/** The settings these rules read, already resolved. */
+export interface HeadRulesConfig {
+  readonly limitRequestLine: number;
+  readonly limitRequestFields: number;
+  readonly limitRequestFieldSize: number;
+  readonly headerMap: 'drop' | 'refuse' | 'dangerous';
+  readonly permitObsoleteFolding: boolean;
+  readonly stripHeaderSpaces: boolean;
+  readonly permitUnconventionalHttpMethod: boolean;
+  readonly permitUnconventionalHttpVersion: boolean;
+  readonly casefoldHttpMethod: boolean;
+  readonly secureSchemeHeaders: Readonly<Record<string, string>>;
+}
+
+export interface HeadRules extends HeadRulesConfig {
+  /** The most bytes of header fields (after the request line) before 431. */
+  readonly maxHeaderBytes: number;
+}
+
+/** Gunicorn's hard maxima and what 0 means for each limit. */
+export function headRules(c: HeadRulesConfig): HeadRules {
+  const line = c.limitRequestLine <= 0 || c.limitRequestLine >= 8190 ? 8190 : c.limitRequestLine;
+  const fields = c.limitRequestFields <= 0 || c.limitRequestFields > 32768 ? 32768 : c.limitRequestFields;
+  const fieldSize = c.limitRequestFieldSize <= 0 ? 8190 : c.limitRequestFieldSize;
+  const secure: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.secureSchemeHeaders)) secure[k.toLowerCase()] = v;
+  return {
+    ...c,
+    limitRequestLine: line,
+    limitRequestFields: fields,
+    limitRequestFieldSize: fieldSize,
+    secureSchemeHeaders: secure,
+    maxHeaderBytes: fields * (fieldSize + 2) + 4,
+  };
+}
+
+/** A header the gate adds to rewritten heads; a client's own copy is dropped. */
+export const FIXUP_HEADER = 'x-narwhal-fixup';
+
+export interface RequestHead {
+  /** As the app sees them. */
+  readonly method: string;
+  readonly target: string;
+  readonly major: number;
+  readonly minor: number;
+  /** Flat [name, value, ...] in wire order: names as sent, values trimmed. */
+  readonly headers: string[];
+  /** Body framing: a length (0 for none) or chunked. */
+  readonly body: number | 'chunked';
+  /** The connection ends after this request. */
+  readonly close: boolean;
+  /** Close even though node:http would keep the connection (a coded body). */
+  readonly forceClose: boolean;
+  /** What node:http's parser is given, when the wire bytes cannot be. */
+  readonly forward: { method: string; target: string; headers: string[]; fixHeaders: boolean } | null;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const METHOD_UNCONVENTIONAL = /[a-z#]/;
+const VERSION = /^HTTP\/(\d)\.(\d)$/;
+const VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
+const LINE_BAD = /[\x00-\x1f\x7f]/;
+/** Any control character in a head other than HTAB and the CRLFs between lines. */
+const HEAD_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const DIGITS = /^\d+$/;
+/** Targets node:http's parser takes unchanged; others reach it as `/` and are restored. */
+const PARSER_SAFE_TARGET = /^(?:\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%"[\]]*$/;
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):\d+$/;
+const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** Methods node:http's parser knows, except CONNECT, which it hands over as a tunnel. */
+const PARSER_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
+/** Fields a request must not repeat: two differing values are a smuggling vector. */
+const SINGLETONS = new Set(['host', 'content-type']);
+
+const bad = (msg: string): never => {
+  throw new HttpError(400, msg);
+};
+
+function checkMethod(method: string, rules: HeadRules): string {
+  if (!rules.permitUnconventionalHttpMethod && (METHOD_UNCONVENTIONAL.test(method) || method.length < 3 || method.length > 20)) bad(`invalid method ${JSON.stringify(method)}`);
+  if (!TOKEN.test(method)) bad(`invalid method ${JSON.stringify(method)}`);
+  return rules.casefoldHttpMethod ? method.toUpperCase() : method;
+}
+
+function checkAbsolute(target: string): void {
+  const rest = target.slice(target.indexOf('://') + 3);
+  const end = rest.search(/[/?#]/);
+  let authority = end < 0 ? rest : rest.slice(0, end);
+  authority = authority.slice(authority.lastIndexOf('@') + 1);
+  if (authority.startsWith('[') ? !/^\[[0-9A-Fa-f:.]+\](?::\d*)?$/.test(authority) : /[[\]]/.test(authority)) bad('invalid request target');
+}
+
+function checkTarget(method: string, target: string): void {
+  if (target === '') bad('empty request target');
+  if (LINE_BAD.test(target)) bad('control character in request target');
+  if (method === 'CONNECT') {
+    if (!AUTHORITY.test(target)) bad('CONNECT needs an authority-form target');
+  } else if (target === '*') {
+    if (method !== 'OPTIONS') bad('asterisk-form target is only for OPTIONS');
+  } else if (ABSOLUTE.test(target)) {
+    checkAbsolute(target);
+  } else if (target[0] !== '/') {
+    bad('invalid request target');
+  }
+}
+
+/** Parses and checks the request line. */
+function requestLine(line: string, rules: HeadRules): { wireMethod: string; method: string; target: string; major: number; minor: number } {
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp2 < 0) bad('invalid request line');
+  const wireMethod = line.slice(0, sp1);
+  const method = checkMethod(wireMethod, rules);
+  const target = line.slice(sp1 + 1, sp2);
+  checkTarget(method, target);
+  const m = VERSION.exec(line.slice(sp2 + 1));
+  if (!m) bad('invalid HTTP version');
+  const major = Number(m![1]);
+  const minor = Number(m![2]);
+  if (major !== 1 && !rules.permitUnconventionalHttpVersion) bad(`unsupported HTTP version ${major}.${minor}`);
+  return { wireMethod, method, target, major, minor };
+}
+
+function trimSpTab(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** Reads the header fields; returns them flat, and whether the wire form changed. */
+function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean, checkValues: boolean): { headers: string[]; changed: boolean } {
+  const headers: string[] = [];
+  let changed = false;
+  let scheme: string | null = null;
+  for (let i = 1; i < lines.length; i++) {
+    if (headers.length / 2 >= rules.limitRequestFields) throw new HttpError(431, 'too many header fields');
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) bad('header field without a name or colon');
+    let name = line.slice(0, colon);
+    if (rules.stripHeaderSpaces && /[ \t]$/.test(name)) {
+      name = name.replace(/[ \t]+$/, '');
+      changed = true;
+    }
+    if (!TOKEN.test(name)) bad(`invalid header name ${JSON.stringify(name)}`);
+    let value = trimSpTab(line.slice(colon + 1));
+    let length = line.length + 2;
+    while (i + 1 < lines.length && (lines[i + 1]![0] === ' ' || lines[i + 1]![0] === '\t')) {
+      if (!rules.permitObsoleteFolding) bad(`obsolete line folding in ${name}`);
+      const cont = lines[++i]!;
+      length += cont.length + 2;
+      if (length > rules.limitRequestFieldSize) throw new HttpError(431, 'header field too long');
+      value = `${value} ${trimSpTab(cont)}`;
+      changed = true;
+    }
+    if (checkValues && VALUE_BAD.test(value)) bad(`invalid character in ${name}`);
+    if (length > rules.limitRequestFieldSize) throw new HttpError(431, 'header field too long');
+    const lower = name.toLowerCase();
+    const secure = trustedScheme ? rules.secureSchemeHeaders[lower] : undefined;
+    if (secure !== undefined) {
+      const s = value === secure ? 'https' : 'http';
+      if (scheme !== null && scheme !== s) bad('conflicting secure scheme headers');
+      scheme = s;
+    }
+    if (lower === FIXUP_HEADER || (name.includes('_') && rules.headerMap !== 'dangerous')) {
+      if (rules.headerMap === 'refuse' && lower !== FIXUP_HEADER) bad(`header name with an underscore: ${name}`);
+      changed = true;
+      continue;
+    }
+    headers.push(name, value);
+  }
+  return { headers, changed };
+}
+
+interface Framing {
+  body: number | 'chunked';
+  forceClose: boolean;
+  /** The Transfer-Encoding fields are not a lone `chunked` node:http can take as sent. */
+  teRewrite: boolean;
+}
+
+function transferCoding(value: string, state: { chunked: boolean; forceClose: boolean }): void {
+  for (const raw of value.split(',')) {
+    const coding = trimSpTab(raw).toLowerCase();
+    if (coding === 'chunked') {
+      if (state.chunked) bad('chunked applied twice');
+      state.chunked = true;
+    } else if (coding === 'identity' || coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'compress') {
+      if (state.chunked) bad('chunked must be the last transfer coding');
+      if (coding !== 'identity') state.forceClose = true;
+    } else {
+      throw new HttpError(501, `unsupported transfer coding ${JSON.stringify(coding)}`);
+    }
+  }
+}
+
+function framing(headers: string[], minor: number, major: number): Framing {
+  let length: number | null = null;
+  let te = 0;
+  let loneChunked = false;
+  const state = { chunked: false, forceClose: false };
+  const seen = new Set<string>();
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = headers[i]!.toLowerCase();
+    const value = headers[i + 1]!;
+    if (lower === 'content-length') {
+      if (length !== null) bad('repeated Content-Length');
+      if (!DIGITS.test(value)) bad('invalid Content-Length');
+      length = Number(value);
+      if (!Number.isSafeInteger(length)) bad('Content-Length too large');
+    } else if (lower === 'transfer-encoding') {
+      te++;
+      loneChunked = value.toLowerCase() === 'chunked';
+      transferCoding(value, state);
+    } else if (SINGLETONS.has(lower)) {
+      if (seen.has(lower)) bad(`repeated ${headers[i]}`);
+      seen.add(lower);
+    }
+  }
+  if (state.chunked) {
+    if (major === 1 && minor === 0) bad('chunked body in HTTP/1.0');
+    if (length !== null) bad('both Content-Length and chunked');
+    return { body: 'chunked', forceClose: state.forceClose, teRewrite: !(te === 1 && loneChunked) };
+  }
+  return { body: length ?? 0, forceClose: state.forceClose, teRewrite: te > 0 };
+}
+
+function connectionCloses(headers: string[], major: number, minor: number): boolean {
+  let tokens: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'connection') tokens = tokens.concat(headers[i + 1]!.toLowerCase().split(',').map(trimSpTab));
+  }
+  if (tokens.includes('close')) return true;
+  return major === 1 && minor === 0 ? !tokens.includes('keep-alive') : false;
+}
+
+/**
+ * Parses one request head: `text` is the request line and header lines,
+ * without the blank line that ends them, decoded as latin1. Throws HttpError.
+ * `trustedScheme`: the peer may set the secure-scheme headers.
+ */
+export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean): RequestHead {
+  const lines = text.split('\r\n');
+  const line = lines[0]!;
+  if (line.length > rules.limitRequestLine) bad('request line too long');
+  // One scan of the whole head; only a head with a control character is checked line by line.
+  const suspect = HEAD_BAD.test(text);
+  if (suspect && LINE_BAD.test(line)) bad('control character in request line');
+  const rl = requestLine(line, rules);
+  const fields = headerFields(lines, rules, trustedScheme, suspect);
+  const fr = framing(fields.headers, rl.minor, rl.major);
+  const close = connectionCloses(fields.headers, rl.major, rl.minor) || fr.forceClose;
+  const fwdMethod = PARSER_METHODS.has(rl.method) ? rl.method : 'GET';
+  const fwdTarget = rl.method === 'CONNECT' || !(PARSER_SAFE_TARGET.test(rl.target) || rl.target === '*') ? '/' : rl.target;
+  let forward: RequestHead['forward'] = null;
+  if (fields.changed || fr.teRewrite || fwdMethod !== rl.wireMethod || fwdTarget !== rl.target || rl.major !== 1) {
+    let fwdHeaders = fields.headers;
+    if (fr.teRewrite) {
+      fwdHeaders = fwdHeaders.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'transfer-encoding');
+      if (fr.body === 'chunked') fwdHeaders.push('Transfer-Encoding', 'chunked');
+    }
+    forward = { method: fwdMethod, target: fwdTarget, headers: fwdHeaders, fixHeaders: fr.teRewrite };
+  }
+  return { method: rl.method, target: rl.target, major: rl.major, minor: rl.minor, headers: fields.headers, body: fr.body, close, forceClose: fr.forceClose, forward };
+}

@@ -1,0 +1,30 @@
+// The errors the strict HTTP/1.1 layer raises while reading a request, each
+// with the status Gunicorn answers it with. Created by the head and body
+// readers; the connection gate turns them into a response. Runs in workers.
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+};
+
+export class HttpError extends Error {
+  /** `head`: found before the app saw the request; `body`: while its body was read. */
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly phase: 'head' | 'body' = 'head',
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** The whole response that answers a rejected request and closes the connection. */
+export function errorResponse(status: number): string {
+  const reason = REASONS[status] ?? 'Error';
+  const body = `${reason}\n`;
+  return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}

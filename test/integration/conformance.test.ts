@@ -1,0 +1,160 @@
+// Drives every request vector from Gunicorn's own parser test suite (copied
+// with its licence into test/fixtures/conformance/gunicorn-requests) over raw
+// TCP against real Narwhal workers running echo apps, node-style and
+// fetch-style, one server per distinct `cfg`, and checks the pass rules of
+// that directory's README: invalid -> 4xx and close (or a silent close);
+// valid -> only 2xx, and the app saw exactly the expected request(s).
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { FIXTURES, ROOT, startServer, type Server } from '../helpers/narwhal.js';
+import { exchange, parseResponses, type RawResponse } from '../helpers/raw-http.js';
+
+interface ExpectedRequest {
+  method: string;
+  uri: string;
+  headers: [string, string][];
+  body_b64: string;
+}
+
+interface Case {
+  kind: 'valid' | 'invalid';
+  name: string;
+  cfg: Record<string, string | number | boolean>;
+  raw_b64: string;
+  expect_exception?: string;
+  expect_requests?: ExpectedRequest[];
+}
+
+const DIR = path.join(ROOT, 'test/fixtures/conformance/gunicorn-requests');
+const CASES = (JSON.parse(readFileSync(path.join(DIR, 'manifest.json'), 'utf8')) as { cases: Case[] }).cases;
+
+/** Gunicorn's `cfg.set(name, value)` as Narwhal flags (Gunicorn's own spellings). */
+function flagsFor(cfg: Case['cfg']): string[] {
+  const flags: string[] = [];
+  for (const [name, value] of Object.entries(cfg)) {
+    const flag = name === 'limit_request_field_size' ? '--limit-request-field_size' : `--${name.replace(/_/g, '-')}`;
+    if (value === true) flags.push(flag);
+    else if (value !== false) flags.push(flag, String(value));
+  }
+  return flags;
+}
+
+type AppKind = 'node' | 'fetch';
+interface Echo {
+  method: string;
+  url: string;
+  rawHeaders?: string[];
+  headers: [string, string][] | Record<string, string>;
+  body: string;
+}
+
+/** What the fetch contract can show of the expected request: Headers sorts names and joins repeats. */
+function fetchView(e: ExpectedRequest, port: number): { url: string; headers: [string, string][] } {
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of e.headers) {
+    const k = name.toLowerCase();
+    grouped.set(k, [...(grouped.get(k) ?? []), value]);
+  }
+  const headers = [...grouped.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]): [string, string] => [k, v.join(', ')]);
+  const host = grouped.get('host')?.[0] ?? `127.0.0.1:${port}`;
+  const url = e.uri.startsWith('/') || e.uri === '*' ? new URL(`http://${host}${e.uri === '*' ? '/' : e.uri}`).href : new URL(e.uri).href;
+  return { url, headers };
+}
+
+function sawExpected(kind: AppKind, got: Echo, e: ExpectedRequest, port: number): string | null {
+  if (got.method !== e.method) return `method ${got.method} != ${e.method}`;
+  // The Fetch standard gives GET and HEAD requests no body.
+  const body = kind === 'fetch' && (e.method === 'GET' || e.method === 'HEAD') ? '' : e.body_b64;
+  if (got.body !== body) return `body ${got.body} != ${body}`;
+  if (kind === 'node') {
+    if (got.url !== e.uri) return `url ${JSON.stringify(got.url)} != ${JSON.stringify(e.uri)}`;
+    const raw = got.rawHeaders!;
+    const headers: [string, string][] = [];
+    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!.toUpperCase(), raw[i + 1]!]);
+    if (JSON.stringify(headers) !== JSON.stringify(e.headers)) return `headers ${JSON.stringify(headers)} != ${JSON.stringify(e.headers)}`;
+    return null;
+  }
+  const view = fetchView(e, port);
+  if (got.url !== view.url) return `url ${JSON.stringify(got.url)} != ${JSON.stringify(view.url)}`;
+  if (JSON.stringify(got.headers) !== JSON.stringify(view.headers)) return `headers ${JSON.stringify(got.headers)} != ${JSON.stringify(view.headers)}`;
+  return null;
+}
+
+/** Returns null when the case passes, else why not. */
+async function runCase(kind: AppKind, c: Case, port: number): Promise<string | null> {
+  const { data, closed } = await exchange(port, Buffer.from(c.raw_b64, 'base64'), { timeoutMs: 8000 });
+  let responses: RawResponse[];
+  try {
+    responses = parseResponses(data).filter((r) => r.status >= 200);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const statuses = responses.map((r) => r.status);
+  if (c.kind === 'invalid') {
+    if (!closed) return `connection left open after ${JSON.stringify(statuses)}`;
+    if (statuses.some((s) => s < 400 || s >= 500)) return `answered ${JSON.stringify(statuses)}, expected 4xx or a silent close`;
+    return null;
+  }
+  const expected = c.expect_requests!;
+  if (statuses.length !== expected.length || statuses.some((s) => s < 200 || s >= 300)) return `answered ${JSON.stringify(statuses)} for ${expected.length} request(s)`;
+  for (let i = 0; i < expected.length; i++) {
+    const why = sawExpected(kind, JSON.parse(responses[i]!.body.toString('utf8')) as Echo, expected[i]!, port);
+    if (why) return `request ${i + 1}: ${why}`;
+  }
+  return null;
+}
+
+/** Cases grouped by their settings, so each distinct configuration gets one server. */
+function groups(): Map<string, Case[]> {
+  const byCfg = new Map<string, Case[]>();
+  for (const c of CASES) {
+    const key = JSON.stringify(Object.entries(c.cfg).sort());
+    byCfg.set(key, [...(byCfg.get(key) ?? []), c]);
+  }
+  return byCfg;
+}
+
+/**
+ * What the fetch contract cannot express, by case: the Fetch standard forbids
+ * CONNECT and URLs with credentials in `new Request`. The node-style run must
+ * pass these.
+ */
+const FETCH_CONTRACT_LIMITS = new Set(['rfc9112_target_authority_connect_01', 'rfc9112_target_authority_ipv6_01', 'rfc9112_target_absolute_userinfo_01']);
+
+for (const kind of ['node', 'fetch'] as const) {
+  describe(`Gunicorn request vectors against a ${kind}-style echo app`, () => {
+    const servers: Server[] = [];
+    after(async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+    });
+
+    it('rejects every invalid case and serves every valid one exactly', async () => {
+      const failures: string[] = [];
+      const passed = { valid: 0, invalid: 0 };
+      const totals = { valid: 0, invalid: 0 };
+      for (const cases of groups().values()) {
+        const server = await startServer([path.join(FIXTURES, `echo-${kind}.mjs`), ...flagsFor(cases[0]!.cfg)]);
+        servers.push(server);
+        const results = await Promise.all(cases.map((c) => runCase(kind, c, server.port)));
+        cases.forEach((c, i) => {
+          totals[c.kind]++;
+          const why = results[i];
+          if (why === null) passed[c.kind]++;
+          else failures.push(`${c.kind} ${c.name} ${JSON.stringify(c.cfg)}: ${why}`);
+        });
+        await server.stop();
+        // Bad input never costs a worker.
+        assert.equal(server.bootedPids().length, 1, `a worker died with cfg ${JSON.stringify(cases[0]!.cfg)}:\n${server.output}`);
+      }
+      // The summary line the issue asks for, visible in the test output.
+      console.log(`[conformance ${kind}-style on Node ${process.versions.node}] invalid rejected ${passed.invalid}/${totals.invalid}, valid exact ${passed.valid}/${totals.valid}`);
+      assert.equal(totals.invalid, 74);
+      assert.equal(totals.valid, 63);
+      const unexpected = failures.filter((f) => !(kind === 'fetch' && FETCH_CONTRACT_LIMITS.has(f.split(' ')[1]!)));
+      assert.deepEqual(unexpected, [], `failing vectors:\n${unexpected.join('\n')}`);
+    });
+  });
+}

@@ -1,0 +1,108 @@
+// Strict HTTP/1.1 behaviours the Gunicorn vectors do not cover, over raw TCP
+// against a real worker running the node-style echo app: 100-continue,
+// pipelining order (also with a bad request behind good ones), the header and
+// body timeouts, the all-dash limit flag, and the PROXY protocol.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FIXTURES, startServer, waitFor, type Server } from '../helpers/narwhal.js';
+import { exchange, parseResponses } from '../helpers/raw-http.js';
+
+const APP = path.join(FIXTURES, 'echo-node.mjs');
+const echo = (body: Buffer) => JSON.parse(body.toString('utf8')) as { url: string; body: string; remoteAddress: string; remotePort: number };
+
+describe('strict HTTP/1.1 in a worker', () => {
+  let server: Server;
+  let guarded: Server;
+  before(async () => {
+    [server, guarded] = await Promise.all([
+      startServer([APP, '--header-timeout', '0.5', '--body-timeout', '0.5', '--limit-request-field-size', '200', '--proxy-protocol', 'v1']),
+      startServer([APP, '--proxy-protocol', '--proxy-allow-from', '10.9.9.9']),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([server?.stop(), guarded?.stop()]);
+  });
+
+  it('answers Expect: 100-continue before the body is sent', async () => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => (data = Buffer.concat([data, d])));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n');
+    await waitFor('100 Continue', () => data.includes('HTTP/1.1 100 Continue\r\n'), 5000);
+    assert.ok(!data.includes('200 OK'), 'no final answer before the body');
+    socket.end('hello');
+    await closed;
+    const responses = parseResponses(data);
+    assert.deepEqual(responses.map((r) => r.status), [100, 200]);
+    assert.equal(Buffer.from(echo(responses[1]!.body).body, 'base64').toString(), 'hello');
+  });
+
+  it('answers pipelined requests in order', async () => {
+    const wire = [
+      'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc',
+      'POST /3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n',
+      'GET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ].join('');
+    const { data, closed } = await exchange(server.port, Buffer.from(wire), { halfClose: false });
+    assert.equal(closed, true);
+    const responses = parseResponses(data);
+    assert.deepEqual(responses.map((r) => r.status), [200, 200, 200, 200]);
+    assert.deepEqual(responses.map((r) => echo(r.body).url), ['/1', '/2', '/3', '/4']);
+    assert.equal(Buffer.from(echo(responses[2]!.body).body, 'base64').toString(), 'de');
+  });
+
+  it('answers the good requests before a bad one, then closes without reading further', async () => {
+    const wire = 'GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /bad HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /never HTTP/1.1\r\n\r\n';
+    const { data, closed } = await exchange(server.port, Buffer.from(wire), { halfClose: false });
+    assert.equal(closed, true);
+    const responses = parseResponses(data);
+    assert.deepEqual(responses.map((r) => r.status), [200, 400]);
+    assert.equal(echo(responses[0]!.body).url, '/ok');
+    assert.match(responses[1]!.head, /\r\nConnection: close/i);
+  });
+
+  it('answers 408 and closes when the head does not arrive in time', async () => {
+    const started = Date.now();
+    const { data, closed } = await exchange(server.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n'), { halfClose: false, timeoutMs: 5000 });
+    assert.equal(closed, true);
+    assert.deepEqual(parseResponses(data).map((r) => r.status), [408]);
+    assert.ok(Date.now() - started < 4000);
+  });
+
+  it('closes a connection whose body stalls, without answering it', async () => {
+    const { data, closed } = await exchange(server.port, Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'), { halfClose: false, timeoutMs: 5000 });
+    assert.equal(closed, true);
+    assert.ok(parseResponses(data).every((r) => r.status >= 400), data.toString('latin1'));
+  });
+
+  it('applies --limit-request-field-size (all dashes) with 431', async () => {
+    const ok = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(150)}\r\n\r\n`));
+    assert.deepEqual(parseResponses(ok.data).map((r) => r.status), [200]);
+    const big = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(300)}\r\n\r\n`));
+    assert.equal(big.closed, true);
+    assert.deepEqual(parseResponses(big.data).map((r) => r.status), [431]);
+  });
+
+  it('gives the app the client address from a PROXY v1 header', async () => {
+    const { data } = await exchange(server.port, Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.1 4242 80\r\nGET /who HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const [res] = parseResponses(data);
+    assert.equal(res?.status, 200);
+    assert.deepEqual([echo(res!.body).remoteAddress, echo(res!.body).remotePort], ['203.0.113.7', 4242]);
+  });
+
+  it('serves connections without a PROXY header as usual', async () => {
+    const { data } = await exchange(server.port, Buffer.from('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n'));
+    assert.equal(echo(parseResponses(data)[0]!.body).remoteAddress, '127.0.0.1');
+  });
+
+  it('answers 403 to a PROXY header from a peer not in --proxy-allow-from', async () => {
+    const { data, closed } = await exchange(guarded.port, Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.1 4242 80\r\nGET / HTTP/1.1\r\n\r\n'));
+    assert.equal(closed, true);
+    assert.deepEqual(parseResponses(data).map((r) => r.status), [403]);
+  });
+});
