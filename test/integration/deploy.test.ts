@@ -220,6 +220,13 @@ describe('Kubernetes manifests', () => {
     assert.equal(config.workerTmpDir, container.volumeMounts.find((m: { name: string }) => m.name === 'shm').mountPath);
   });
 
+  test("nginx's upstream idle timeout is below the pods' --keep-alive and half their --graceful-timeout", async () => {
+    const config = await narwhalConfig(container.args);
+    const nginx = /^\s*keepalive_timeout (\d+)s;/m.exec(readFileSync(path.join(DEPLOY, 'nginx/narwhal.conf'), 'utf8'))?.[1];
+    assert.ok(nginx, 'deploy/nginx/narwhal.conf sets the upstream keepalive_timeout');
+    assert.ok(Number(nginx) < Math.min(config.keepalive, config.gracefulTimeout / 2), `nginx ${nginx}s vs --keep-alive ${config.keepalive}, --graceful-timeout ${config.gracefulTimeout}`);
+  });
+
   test('the Service and the HPA point at the Deployment', () => {
     const labels = deployment!.spec.template.metadata.labels;
     assert.deepEqual(deployment!.spec.selector.matchLabels, labels);
