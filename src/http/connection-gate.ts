@@ -32,11 +32,11 @@ interface Fixup {
   readonly close: boolean;
 }
 
-type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'closed' | 'failed';
+type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'tunnel' | 'closed' | 'failed';
 type Deliver = (chunk: Buffer) => void;
 
 /** node:http's internal record of the response being written on a socket. */
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean };
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean; parser?: unknown };
 
 const GRACE_MS = 2000;
 const CRLF = Buffer.from('\r\n');
@@ -73,7 +73,12 @@ export class ConnectionGate {
     socket.removeListener('data', nodeOnData);
     const gate = new ConnectionGate(socket, nodeOnData, opts);
     // Adding a data listener makes node:http stop consuming the socket natively.
-    socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
+    const onData = (chunk: Buffer) => {
+      // After an accepted upgrade node:http lets go of the socket; so does the gate.
+      if (gate.#phase === 'tunnel' && !gate.#socket.parser) socket.removeListener('data', onData);
+      else gate.#onData(chunk);
+    };
+    socket.on('data', onData);
     socket.once('close', () => gate.#clearTimers());
     // Before node:http's own end handler, which would call a short body an error.
     socket.prependListener('end', () => gate.#onEnd());
@@ -119,6 +124,10 @@ export class ConnectionGate {
 
   #onData(chunk: Buffer): void {
     if (this.#phase === 'closed' || this.#phase === 'failed') return;
+    if (this.#phase === 'tunnel') {
+      this.#forward(chunk);
+      return;
+    }
     const out: Buffer[] = [];
     let error: unknown = null;
     try {
@@ -187,6 +196,9 @@ export class ConnectionGate {
           else this.#armBodyTimer();
           break;
         }
+        case 'tunnel':
+          out.push(data.subarray(i));
+          return;
         default:
           return;
       }
@@ -234,10 +246,13 @@ export class ConnectionGate {
     // A Content-Length body still on its way reaches the parser chunked, so
     // that a client closing its side early ends the body where it stopped
     // (as Gunicorn reads it) instead of failing the request.
-    this.#reframed = typeof head.body === 'number' && head.body > buf.length - end - 4;
+    this.#reframed = !head.upgrade && typeof head.body === 'number' && head.body > buf.length - end - 4;
     out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
     this.#closeAfterBody = head.close;
-    if (head.body === 'chunked') {
+    if (head.upgrade) {
+      // node:http decides whether the app takes the upgrade; either way it reads what follows.
+      this.#phase = 'tunnel';
+    } else if (head.body === 'chunked') {
       this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
       this.#phase = 'chunked';
     } else if (head.body > 0) {
