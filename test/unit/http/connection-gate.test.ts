@@ -32,10 +32,17 @@ describe('ConnectionGate', () => {
   before(async () => {
     server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
       gates.get(req.socket)?.prepare(req, res);
+      if (req.url!.startsWith('/big/')) {
+        // Big enough answers that node:http pauses reading behind them.
+        res.end(`${req.url}\n`.padEnd(256 * 1024, '.'));
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.rawHeaders, body: Buffer.concat(chunks).toString() })));
     });
+    // As HttpServer: a client's half-close must not abort the answers still queued.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('connection', (socket: Socket) => {
       const gate = ConnectionGate.attach(socket, { rules, proxyMode: 'auto', proxyAllowed: () => true, schemeTrusted: () => true, headerTimeoutMs: 5000, bodyTimeoutMs: 5000 });
       assert.ok(gate, 'node:http\'s data listener is where the gate expects it');
@@ -69,6 +76,14 @@ describe('ConnectionGate', () => {
     const body = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as { method: string; url: string; headers: string[]; body: string };
     assert.deepEqual(body, { method: 'POST', url: '/one?x', headers: ['Host', 'h', 'Transfer-Encoding', 'chunked'], body: 'abcde' });
     assert.equal(socket.remoteAddress, '1.2.3.4');
+  });
+
+  it('keeps pipelined requests in order while node:http applies backpressure', async () => {
+    const wire = Array.from({ length: 40 }, (_, i) => `GET /big/${i} HTTP/1.1\r\nHost: h\r\n\r\n`).join('');
+    const { data } = await exchange(port, Buffer.from(wire), { timeoutMs: 20_000 });
+    const responses = parseResponses(data);
+    assert.equal(responses.length, 40);
+    assert.deepEqual(responses.map((r) => r.body.toString('latin1', 0, r.body.indexOf('\n'))), Array.from({ length: 40 }, (_, i) => `/big/${i}`));
   });
 
   it('gives the app CONNECT and unusual targets as sent', async () => {
