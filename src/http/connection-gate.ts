@@ -255,9 +255,11 @@ export class ConnectionGate {
     } else if (head.body === 'chunked') {
       this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
       this.#phase = 'chunked';
+      this.#armBodyTimer();
     } else if (head.body > 0) {
       this.#remaining = head.body;
       this.#phase = 'length';
+      this.#armBodyTimer();
     } else {
       this.#bodyDone();
     }

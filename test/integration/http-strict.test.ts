@@ -80,6 +80,12 @@ describe('strict HTTP/1.1 in a worker', () => {
     assert.ok(parseResponses(data).every((r) => r.status >= 400), data.toString('latin1'));
   });
 
+  it('closes a connection whose announced body never starts', async () => {
+    const { data, closed } = await exchange(server.port, Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n'), { halfClose: false, timeoutMs: 5000 });
+    assert.equal(closed, true);
+    assert.ok(parseResponses(data).every((r) => r.status >= 400), data.toString('latin1'));
+  });
+
   it('applies --limit-request-field-size (all dashes) with 431', async () => {
     const ok = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(150)}\r\n\r\n`));
     assert.deepEqual(parseResponses(ok.data).map((r) => r.status), [200]);
