@@ -49,8 +49,11 @@ export class ConnectionGate {
   readonly #trustedScheme: boolean;
   readonly #fixups = new Map<string, Fixup>();
   #phase: Phase;
+  /** An incomplete head (or PROXY header): a buffer grown by doubling, and how much of it is used. */
   #pending: Buffer | null = null;
+  #pendingLength = 0;
   #scanFrom = 0;
+  #lineEnd = -1;
   #remaining = 0;
   /** The current Content-Length body reaches the parser chunked (see #head). */
   #reframed = false;
@@ -166,13 +169,14 @@ export class ConnectionGate {
       switch (this.#phase) {
         case 'proxy':
         case 'head': {
-          const buf = this.#pending ? Buffer.concat([this.#pending, data.subarray(i)]) : data.subarray(i);
-          this.#pending = null;
+          const buf = this.#pending ? this.#append(data.subarray(i)) : data.subarray(i);
           const used = this.#phase === 'proxy' ? this.#proxy(buf) : this.#head(buf, out);
           if (used < 0) {
-            this.#pending = buf;
+            if (!this.#pending) this.#append(buf);
             return;
           }
+          this.#pending = null;
+          this.#pendingLength = 0;
           data = buf;
           i = used;
           break;
@@ -205,6 +209,19 @@ export class ConnectionGate {
     }
   }
 
+  /** Adds to the incomplete head; copying stays linear however small the packets. */
+  #append(bytes: Buffer): Buffer {
+    const needed = this.#pendingLength + bytes.length;
+    if (!this.#pending || needed > this.#pending.length) {
+      const grown = Buffer.allocUnsafe(Math.max(1024, needed * 2));
+      this.#pending?.copy(grown, 0, 0, this.#pendingLength);
+      this.#pending = grown;
+    }
+    bytes.copy(this.#pending, this.#pendingLength);
+    this.#pendingLength = needed;
+    return this.#pending.subarray(0, needed);
+  }
+
   /** Returns bytes consumed, or -1 when more are needed. */
   #proxy(buf: Buffer): number {
     const result = parseProxyHeader(buf, this.#opts.proxyMode);
@@ -228,12 +245,14 @@ export class ConnectionGate {
     // RFC 9112 2.2: ignore empty lines before a request line.
     while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
     if (start >= buf.length || (start === buf.length - 1 && buf[start] === 13)) return start === buf.length ? start : -1;
-    const lineEnd = buf.indexOf('\r\n', start);
+    // Heads that trickle in are not rescanned from their start on every packet.
+    const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf('\r\n', start);
     if (lineEnd < 0) {
       if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
       return this.#needMore(buf, start);
     }
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+    this.#lineEnd = lineEnd;
     const end = buf.indexOf('\r\n\r\n', Math.max(lineEnd, start + this.#scanFrom));
     if (end < 0) {
       if (buf.length - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
@@ -241,6 +260,7 @@ export class ConnectionGate {
     }
     if (end - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
     this.#scanFrom = 0;
+    this.#lineEnd = -1;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
     this.#clearHeaderTimer();
     // A Content-Length body still on its way reaches the parser chunked, so
@@ -308,6 +328,7 @@ export class ConnectionGate {
   #reject(err: HttpError): void {
     this.#phase = 'failed';
     this.#pending = null;
+    this.#pendingLength = 0;
     this.#clearTimers();
     this.#opts.onReject?.(err, this.#socket);
     // A broken body: the app already has the request, so only closing can tell it.
