@@ -64,6 +64,8 @@ describe('strict HTTP/1.1 in a worker', () => {
     assert.deepEqual(responses.map((r) => r.status), [200, 400]);
     assert.equal(echo(responses[0]!.body).url, '/ok');
     assert.match(responses[1]!.head, /\r\nConnection: close/i);
+    // As Gunicorn, the reason goes to the debug log, not to the client.
+    await server.waitForLog(/Rejected a request from 127\.0\.0\.1: 400 repeated Host/);
   });
 
   it('answers 408 and closes when the head does not arrive in time', async () => {
