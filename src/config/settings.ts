@@ -352,6 +352,15 @@ export const SETTINGS = {
     summary: 'Set an environment variable for the app: `-e KEY=VALUE` (repeatable).',
     docs: 'The variables reach `process.env` in every worker (and in the master with `--preload`). In a config file: `rawEnv: { KEY: "value" }`.',
   }),
+  daemon: setting({
+    name: 'daemon',
+    section: 'Server mechanics',
+    cli: ['-D', '--daemon'],
+    type: flag,
+    default: false,
+    summary: 'Detach from the terminal and run in the background.',
+    docs: 'The command starts the master in a new session and returns at once (exit 0); pair it with `--pid` to find the master, and with `--error-logfile` (or `-R`) to see its log, since stdio goes to /dev/null. Under systemd, Docker or Kubernetes, do not use it: they want the master in the foreground.',
+  }),
   pidfile: setting({
     name: 'pidfile',
     section: 'Server mechanics',
