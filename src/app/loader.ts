@@ -50,7 +50,7 @@ export function resolveModuleFile(module: string, cwd: string): string | null {
 
 let tsxRegistered = false;
 
-async function registerTypeScript(): Promise<void> {
+export async function registerTypeScript(): Promise<void> {
   if (tsxRegistered) return;
   tsxRegistered = true;
   const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
@@ -81,6 +81,15 @@ async function importModule(file: string, shown: string): Promise<Record<string,
     const first = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
     throw new NarwhalError('APP_LOAD', `failed to import the app ${shown}: ${first}`, { cause: e, detail: describeError(e) });
   }
+}
+
+/**
+ * A TypeScript file in a package without "type": "module" is compiled to
+ * CommonJS, and importing it wraps its ES exports in `default` once more.
+ */
+function esModuleInterop(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod['default'] as Record<string, unknown> | undefined;
+  return inner && typeof inner === 'object' && inner['__esModule'] === true ? inner : mod;
 }
 
 function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): unknown {
@@ -114,7 +123,7 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
   if (!file) {
     throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
   }
-  const mod = await importModule(file, shown);
+  const mod = esModuleInterop(await importModule(file, shown));
   let value = pickAttr(mod, spec, shown);
   if (spec.args) {
     if (typeof value !== 'function') throw new NarwhalError('APP_LOAD', `the app ${shown} is not a function, so it cannot be called as a factory`);

@@ -11,7 +11,9 @@ function flagText(key: (typeof SETTING_KEYS)[number]): string {
 export function helpText(): string {
   const lines = [
     'usage: narwhal [OPTIONS] [APP]',
-    '       narwhal dev [OPTIONS] [APP]     (a development server; see docs)',
+    '       narwhal dev [OPTIONS] [APP]     a development server: 127.0.0.1:8000, one worker, debug',
+    '                                       logs, --reload and --debug on (docs/dev-server.md)',
+    '       narwhal ctl [--ctl-socket PATH] stats|reload|scale N|+N|-N|dump|stop',
     '',
     'Serve APP, a module and the export to serve (path/to/app.ts[:attr], attr defaults to',
     '"default"; app.ts:create() calls a factory), with one master process and --workers',
@@ -28,6 +30,7 @@ export function helpText(): string {
     lines.push('', `${section}:`, ...rows(keys.map((k) => [flagText(k), settingOf(k).summary])));
   }
   lines.push('', 'Other:', ...rows([['-v, --version', 'Print the version and exit.'], ['-h, --help', 'Show this help and exit.']]));
-  lines.push('', 'Signals to the master: TERM graceful stop, INT/QUIT quick stop, HUP reload,', 'TTIN/TTOU one worker more/less, USR1 reopen log files.', 'Exit codes: 0 ok, 1 internal error, 2 bad option or setting, 3 a worker could not boot,', '4 the app could not be loaded, 5 an address could not be bound.');
+  lines.push('', 'Signals to the master: TERM graceful stop, INT/QUIT quick stop, HUP reload,', 'TTIN/TTOU one worker more/less, USR1 reopen log files, USR2 start a new master on',
+    'the same sockets, WINCH (after USR2) stop this master\'s workers.', 'Exit codes: 0 ok, 1 internal error, 2 bad option or setting, 3 a worker could not boot,', '4 the app could not be loaded, 5 an address could not be bound.');
   return lines.join('\n');
 }

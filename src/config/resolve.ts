@@ -23,6 +23,8 @@ export interface ResolveInput {
   readonly argv: readonly string[];
   readonly env: EnvView;
   readonly cwd: string;
+  /** Defaults that replace the table's (and the environment's), for `narwhal dev`. */
+  readonly defaults?: Readonly<Partial<Record<SettingKey, unknown>>>;
 }
 
 function appFrom(parsed: ParsedArgs, source: string): string | undefined {
@@ -53,6 +55,11 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
       values[key] = s.default;
       origins[key] = 'default';
     }
+  }
+
+  for (const [key, value] of Object.entries(input.defaults ?? {}) as [SettingKey, unknown][]) {
+    values[key] = value;
+    origins[key] = 'default';
   }
 
   const explicitFile = (cli.values.config ?? cmd?.values.config ?? null) as string | null;

@@ -3,46 +3,12 @@
 // and docs/settings.md are all derived from it. Pure data; no process state.
 
 import { HOOK_SETTINGS } from './settings-hooks.js';
-import { address, choice, commaList, flag, int, keyValues, list, octal, optionalStr, seconds, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
+import { LOGGING_SETTINGS } from './settings-logging.js';
+import { setting, type Setting } from './setting.js';
+import { address, choice, commaList, flag, int, keyValues, list, octal, optionalStr, seconds, staticMount, str, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
 
-export const SECTIONS = [
-  'Config',
-  'Server socket',
-  'Worker processes',
-  'Security',
-  'Server mechanics',
-  'Logging',
-  'Process naming',
-  'Server hooks',
-] as const;
-export type Section = (typeof SECTIONS)[number];
+export { SECTIONS, setting, type EnvDefaults, type Section, type Setting } from './setting.js';
 
-/** What the environment can contribute to defaults; read only by config/env.ts. */
-export interface EnvDefaults {
-  readonly PORT?: string | undefined;
-  readonly WEB_CONCURRENCY?: string | undefined;
-  readonly FORWARDED_ALLOW_IPS?: string | undefined;
-}
-
-export interface Setting<T> {
-  /** Gunicorn's setting name where Gunicorn has one (snake_case). */
-  readonly name: string;
-  readonly section: Section;
-  /** Command-line forms, short first; empty for config-file-only settings. */
-  readonly cli: readonly string[];
-  readonly type: ValueType<T>;
-  readonly default: NoInfer<T>;
-  /** A default taken from the environment when set (WEB_CONCURRENCY, PORT). */
-  readonly envDefault?: (env: EnvDefaults) => string | undefined;
-  /** Other config-file keys accepted for this setting. */
-  readonly aliases?: readonly string[];
-  /** Only meaningful on the command line (`--check-config`): never in a file. */
-  readonly cliOnly?: boolean;
-  readonly summary: string;
-  readonly docs: string;
-}
-
-const setting = <T>(s: Setting<T>): Setting<T> => s;
 
 export const SETTINGS = {
   config: setting({
@@ -93,6 +59,42 @@ export const SETTINGS = {
     summary: 'The app contract: fetch-style, node-style, or decided from the app.',
     docs: '`auto`: an object with a `fetch` method is fetch-style; a function is node-style when it declares two or more parameters (`(req, res)`, Express\'s `(req, res, next)`) and fetch-style otherwise. A fetch function that takes `(request, ctx)` needs `--interface fetch` (or export `{ fetch }`).',
   }),
+  reload: setting({
+    name: 'reload',
+    section: 'Debugging',
+    cli: ['--reload'],
+    type: flag,
+    default: false,
+    summary: 'Restart the workers when the app\'s code changes (on in `narwhal dev`).',
+    docs: 'The master watches the files the app actually loaded (reported by the worker after it imports the app: its ES modules and CommonJS files, TypeScript included), the config file and `--reload-extra-file` paths, ignoring `node_modules`, `.git` and build output (`dist`, `build`). A burst of saves is one reload, and a reload is the same readiness-gated path as HUP: a new worker loads, reports ready, then the old one is retired, while the master keeps the listening socket open. For development only: it costs a watcher per directory.',
+  }),
+  reloadExtraFiles: setting({
+    name: 'reload_extra_files',
+    section: 'Debugging',
+    cli: ['--reload-extra-file'],
+    type: list(str('FILE')),
+    default: [],
+    summary: 'With --reload, also reload when this file changes (repeatable).',
+    docs: 'For files the app reads rather than imports: templates, JSON or `.env` files. Relative paths are taken from the working directory.',
+  }),
+  debug: setting({
+    name: 'debug',
+    section: 'Debugging',
+    cli: ['--debug'],
+    type: flag,
+    default: false,
+    summary: 'Debug error pages and the load-error page (on in `narwhal dev`). Never in production.',
+    docs: 'An uncaught exception answers with a page in the spirit of Django\'s debug page (exception, stack frames mapped to the TypeScript source with code context, the request, the environment with secret-looking values masked): HTML for browsers, JSON or plain text otherwise. With `--reload`, an app that fails to import (a syntax error, a throw at import) does not stop the server: requests get the load error with file, line and code frame until the next save fixes it. Without this setting an app error is a plain 500.',
+  }),
+  staticMounts: setting({
+    name: 'static',
+    section: 'Debugging',
+    cli: ['--static'],
+    type: list(staticMount),
+    default: [],
+    summary: 'Serve a directory of static files under a URL prefix: `--static /prefix=dir` (repeatable; needs --debug).',
+    docs: 'As Django\'s runserver does in development: content types from the file extension, `ETag` and `Last-Modified` with 304 answers, single `Range` requests (206/416), and no path traversal outside the directory. Only with `--debug` (so in `narwhal dev`); in production let a proxy or CDN serve static files.',
+  }),
   bind: setting({
     name: 'bind',
     section: 'Server socket',
@@ -139,6 +141,42 @@ export const SETTINGS = {
     default: 30,
     summary: 'How long a stopping worker may finish its requests before it is killed.',
     docs: 'On TERM, a reload or a scale-down, workers stop accepting, finish the requests they have, and are killed if still running after this many seconds.',
+  }),
+  maxRequests: setting({
+    name: 'max_requests',
+    section: 'Worker processes',
+    cli: ['--max-requests'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'Recycle a worker after it has served this many requests (0 disables).',
+    docs: 'A simple guard against memory leaks, as in Gunicorn. The worker asks the master for a replacement; the replacement is started and ready before the old worker stops accepting and drains, so capacity never dips and no request is dropped.',
+  }),
+  maxRequestsJitter: setting({
+    name: 'max_requests_jitter',
+    section: 'Worker processes',
+    cli: ['--max-requests-jitter'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'A random 0..N added to each worker\'s --max-requests.',
+    docs: 'Each worker draws its own limit, `max_requests + randint(0, max_requests_jitter)`, so that workers started together are not all recycled at once.',
+  }),
+  maxWorkerMemory: setting({
+    name: 'max_worker_memory',
+    section: 'Worker processes',
+    cli: ['--max-worker-memory'],
+    type: int({ min: 0 }),
+    default: 0,
+    summary: 'Recycle a worker whose resident memory (RSS) exceeds this many MiB (0 disables).',
+    docs: 'Checked in the worker after each request, rather than polled, so a request that makes the worker grow is the last one that makes it grow much. Recycling is a graceful drain behind a ready replacement, as for `--max-requests`.',
+  }),
+  maxWorkerLifetime: setting({
+    name: 'max_worker_lifetime',
+    section: 'Worker processes',
+    cli: ['--max-worker-lifetime'],
+    type: seconds(),
+    default: 0,
+    summary: 'Recycle a worker after it has run this many seconds (0 disables).',
+    docs: 'Each worker adds up to 10% of random jitter to its own lifetime so workers started together are not recycled together. Recycling is a graceful drain behind a ready replacement.',
   }),
   keepalive: setting({
     name: 'keepalive',
@@ -314,6 +352,15 @@ export const SETTINGS = {
     summary: 'Set an environment variable for the app: `-e KEY=VALUE` (repeatable).',
     docs: 'The variables reach `process.env` in every worker (and in the master with `--preload`). In a config file: `rawEnv: { KEY: "value" }`.',
   }),
+  daemon: setting({
+    name: 'daemon',
+    section: 'Server mechanics',
+    cli: ['-D', '--daemon'],
+    type: flag,
+    default: false,
+    summary: 'Detach from the terminal and run in the background.',
+    docs: 'The command starts the master in a new session and returns at once (exit 0); pair it with `--pid` to find the master, and with `--error-logfile` (or `-R`) to see its log, since stdio goes to /dev/null. Under systemd, Docker or Kubernetes, do not use it: they want the master in the foreground.',
+  }),
   pidfile: setting({
     name: 'pidfile',
     section: 'Server mechanics',
@@ -322,6 +369,15 @@ export const SETTINGS = {
     default: null,
     summary: 'Write the master\'s pid to this file, and remove it on exit.',
     docs: 'A start refuses to run over a pidfile whose process is still alive.',
+  }),
+  ctlSocket: setting({
+    name: 'ctl_socket',
+    section: 'Server mechanics',
+    cli: ['--ctl-socket'],
+    type: optionalStr('PATH'),
+    default: null,
+    summary: 'A unix socket where the master takes `narwhal ctl` commands (off by default).',
+    docs: 'The socket is created with mode 0600, so only its owner (and root) can use it. `narwhal ctl --ctl-socket PATH COMMAND` sends one command as JSON and prints the answer: `stats`, `reload`, `scale N|+N|-N`, `dump` and `stop`. See docs/control-socket.md.',
   }),
   workerTmpDir: setting({
     name: 'worker_tmp_dir',
@@ -332,6 +388,24 @@ export const SETTINGS = {
     summary: 'Where workers\' heartbeat files live (default: the system temp dir).',
     docs: 'Each worker touches an unlinked file here from its event loop; the master reads its modification time. As with Gunicorn, a memory-backed directory such as `/dev/shm` keeps this off the disk (in containers, /tmp may be a slow overlay).',
   }),
+  user: setting({
+    name: 'user',
+    section: 'Server mechanics',
+    cli: ['-u', '--user'],
+    type: optionalStr('USER'),
+    default: null,
+    summary: 'Run the workers as this user (a name or a numeric uid).',
+    docs: 'The master binds the sockets first (so a port below 1024 works when started as root), then starts every worker as this user. The master itself keeps its user, as Gunicorn\'s does, to bind, signal and replace workers. Names are looked up in /etc/passwd.',
+  }),
+  group: setting({
+    name: 'group',
+    section: 'Server mechanics',
+    cli: ['-g', '--group'],
+    type: optionalStr('GROUP'),
+    default: null,
+    summary: 'Run the workers as this group (a name or a numeric gid).',
+    docs: 'Defaults to the primary group of `--user` when that is given. Names are looked up in /etc/group.',
+  }),
   umask: setting({
     name: 'umask',
     section: 'Server mechanics',
@@ -341,60 +415,7 @@ export const SETTINGS = {
     summary: 'A file mode mask for files Narwhal creates: unix sockets and the pidfile.',
     docs: 'A unix socket is created with mode `0777 & ~umask`, so the default 0 lets any local user connect (as Gunicorn); use `--umask 007` to limit it to the owner and group.',
   }),
-  accesslog: setting({
-    name: 'accesslog',
-    section: 'Logging',
-    cli: ['--access-logfile'],
-    type: optionalStr('FILE'),
-    default: null,
-    summary: 'The access log file; `-` for stdout. Off by default.',
-    docs: 'One line per request in the `--access-logformat` format, written by the worker that served it.',
-  }),
-  accessLogFormat: setting({
-    name: 'access_log_format',
-    section: 'Logging',
-    cli: ['--access-logformat'],
-    type: str('FORMAT'),
-    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
-    summary: 'The access log format, with Gunicorn\'s atoms.',
-    docs: 'Atoms: `h` remote address, `l` `-`, `u` user from Basic auth, `t` date, `r` request line, `m` method, `U` path, `q` query, `H` protocol, `s` status, `B` body bytes, `b` body bytes or `-`, `f` referer, `a` user agent, `T` seconds, `D` microseconds, `M` milliseconds, `L` seconds with decimals, `p` worker pid, `{name}i` request header, `{name}o` response header, `{name}e` environment variable.',
-  }),
-  errorlog: setting({
-    name: 'errorlog',
-    section: 'Logging',
-    cli: ['--error-logfile', '--log-file'],
-    type: str('FILE'),
-    default: '-',
-    summary: 'The error log file; `-` for stderr.',
-    docs: 'Where the master and the workers write their own messages, and app errors with their stacks.',
-  }),
-  loglevel: setting({
-    name: 'loglevel',
-    section: 'Logging',
-    cli: ['--log-level'],
-    type: choice(['debug', 'info', 'warning', 'error', 'critical'] as const),
-    default: 'info',
-    summary: 'The least severe level the error log shows.',
-    docs: 'One of debug, info, warning, error, critical.',
-  }),
-  captureOutput: setting({
-    name: 'capture_output',
-    section: 'Logging',
-    cli: ['--capture-output'],
-    type: flag,
-    default: false,
-    summary: 'Send the workers\' stdout and stderr into the error log file.',
-    docs: 'As in Gunicorn, this acts when `--error-logfile` is a file: what the app prints lands in that file, line by line. With the error log on stderr, the workers\' output already goes to the terminal or the container log.',
-  }),
-  enableStdioInheritance: setting({
-    name: 'enable_stdio_inheritance',
-    section: 'Logging',
-    cli: ['-R', '--enable-stdio-inheritance'],
-    type: flag,
-    default: false,
-    summary: 'Keep stdio open when detached (daemon mode).',
-    docs: 'Gunicorn uses this to keep a daemon\'s stdout and stderr instead of /dev/null. Narwhal\'s workers always inherit the master\'s stdio and Node does not buffer it, so without a daemon mode this is accepted for compatibility and changes nothing.',
-  }),
+  ...LOGGING_SETTINGS,
   procName: setting({
     name: 'proc_name',
     section: 'Process naming',

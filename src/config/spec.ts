@@ -143,6 +143,31 @@ export const commaList = (metavar: string): ValueType<readonly string[]> => {
   };
 };
 
+/** A static-files mount for the dev server: `/prefix=dir`. */
+export interface StaticMount {
+  readonly prefix: string;
+  readonly dir: string;
+}
+
+const parseMount = (raw: string): StaticMount => {
+  const i = raw.indexOf('=');
+  if (i <= 0 || !raw.startsWith('/') || i === raw.length - 1) bad(`"${raw}" is not /PREFIX=DIR`);
+  const prefix = raw.slice(0, i).replace(/\/+$/, '');
+  return { prefix: prefix === '' ? '/' : prefix, dir: raw.slice(i + 1) };
+};
+
+export const staticMount: ValueType<StaticMount> = {
+  metavar: '/PREFIX=DIR',
+  fromString: parseMount,
+  fromValue: (raw) =>
+    typeof raw === 'string'
+      ? parseMount(raw)
+      : raw && typeof raw === 'object' && typeof (raw as StaticMount).prefix === 'string' && typeof (raw as StaticMount).dir === 'string'
+        ? parseMount(`${(raw as StaticMount).prefix}=${(raw as StaticMount).dir}`)
+        : bad('must be "/prefix=dir" or { prefix, dir }'),
+  show: (v) => `${v.prefix}=${v.dir}`,
+};
+
 /** `KEY=VALUE` pairs (`-e`), or an object in a config file. */
 const keyValue = (raw: unknown): [string, string] => {
   if (typeof raw !== 'string') return bad('must be KEY=VALUE');

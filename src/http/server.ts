@@ -4,19 +4,22 @@
 // it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
-import type { AccessLog } from '../log/access-log.js';
+import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import { errorResponse } from './http-error.js';
+import { ConnectionTracker } from './connections.js';
+import { RequestRegistry, type RequestInfo } from './request-registry.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
-  readonly accessLog: AccessLog | null;
+  /** Told of each finished request (access logs, statsd); empty for none. */
+  readonly access: readonly AccessSink[];
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
@@ -24,12 +27,23 @@ export interface HttpServerOptions {
   readonly gate: GateOptions;
   /** Called around each request when the config sets preRequest/postRequest hooks. */
   readonly hooks?: RequestHooks | undefined;
+  /** Called after each response is done (the worker checks recycling limits between requests). */
+  readonly onRequestDone?: () => void;
+  /** Sees each request before the app; true when it answered it (the dev server's static files). */
+  readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  /** Answers an app error instead of the plain 500 (the dev server's debug page; never in production). */
+  readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 export interface RequestHooks {
   readonly preRequest?: ((request: Request | IncomingMessage) => void) | undefined;
   /** For fetch-style apps, called when the app's Response is ready (before its body streams). */
   readonly postRequest?: ((request: Request | IncomingMessage, status: number) => void) | undefined;
+}
+
+export interface DrainOptions {
+  /** How long an idle keep-alive connection stays open, still reading, once the drain starts. */
+  readonly idleLingerMs: number;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -49,6 +63,8 @@ export class HttpServer {
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
   readonly #active = new Set<ServerResponse>();
+  readonly #connections = new ConnectionTracker();
+  readonly #requests = new RequestRegistry();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
   #draining = false;
@@ -80,8 +96,17 @@ export class HttpServer {
     return this.#served;
   }
 
+  get connections(): number {
+    return this.#connections.size;
+  }
+
   get inFlight(): number {
     return this.#active.size;
+  }
+
+  /** The requests in flight, and the one whose code is running right now (for stuck-worker reports). */
+  describeRequests(): { current: RequestInfo | null; inFlight: RequestInfo[] } {
+    return this.#requests.describe();
   }
 
   /** Starts accepting on an inherited listening socket. */
@@ -113,6 +138,7 @@ export class HttpServer {
       socket.destroy();
     });
     this.#servers.push(server);
+    this.#connections.watch(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
@@ -134,22 +160,34 @@ export class HttpServer {
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
     this.#served++;
     this.#active.add(res);
+    const socket = req.socket;
+    this.#connections.requestStarted(socket);
     if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
-    const accessLog = this.#options.accessLog;
-    const startedAt = accessLog ? Date.now() : 0;
-    const start = accessLog ? process.hrtime.bigint() : 0n;
-    const bytesBefore = accessLog ? req.socket.bytesWritten : 0;
+    const access = this.#options.access;
+    const logged = access.length > 0;
+    const startedAt = Date.now();
+    const start = logged ? process.hrtime.bigint() : 0n;
+    const bytesBefore = logged ? socket.bytesWritten : 0;
+    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt };
     res.once('close', () => {
       this.#active.delete(res);
-      if (accessLog) accessLog.write(accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore));
-      if (this.#draining) setImmediate(() => this.#closeIdle());
+      this.#requests.remove(info);
+      this.#connections.requestFinished(socket);
+      if (logged) {
+        const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+        for (const sink of access) sink.write(record);
+      }
+      this.#options.onRequestDone?.();
     });
-    inner(req, res);
+    if (this.#options.intercept?.(req, res)) return;
+    this.#requests.run(info, () => inner(req, res));
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent) {
+    if (!res.headersSent && this.#options.renderError) {
+      this.#options.renderError(err, req, res);
+    } else if (!res.headersSent) {
       res.shouldKeepAlive = false;
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', connection: 'close' });
       res.end('Internal Server Error');
@@ -165,20 +203,20 @@ export class HttpServer {
     void p.finally(() => this.#pending.delete(p));
   }
 
-  #closeIdle(): void {
-    for (const s of this.#servers) s.closeIdleConnections();
-  }
-
   /**
    * Stops accepting, lets in-flight requests finish (answered with
-   * `Connection: close`), closes idle connections, and resolves when every
-   * connection is closed and every waitUntil promise has settled.
+   * `Connection: close`), closes idle connections after a short window in
+   * which a request already on its way is still served, and resolves when
+   * every connection is closed and every waitUntil promise has settled.
    */
-  async drain(): Promise<void> {
+  async drain(options: DrainOptions = { idleLingerMs: 0 }): Promise<void> {
+    if (this.#draining) return;
     this.#draining = true;
     for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
-    const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    this.#closeIdle();
+    // net.Server's close, not http.Server's: the latter also drops idle
+    // keep-alive connections at once, racing requests the clients are sending.
+    const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
+    this.#connections.lingerIdle(options.idleLingerMs);
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

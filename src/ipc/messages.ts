@@ -2,6 +2,7 @@
 // The only module (with channel.ts) that both processes import.
 
 import type { Config } from '../config/settings.js';
+import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
 /** What a worker needs to boot, sent by the master right after spawning it. */
 export interface BootInfo {
@@ -16,15 +17,48 @@ export interface BootInfo {
   readonly heartbeatFd: number;
   /** The listening sockets, as inherited fds, with how to show them in logs. */
   readonly listeners: readonly { readonly fd: number; readonly label: string }[];
+  /** The fd of the pipe the worker's watchdog thread answers the master on. */
+  readonly watchdogFd: number;
 }
 
-export type MasterMessage = { readonly type: 'boot'; readonly boot: BootInfo };
+export type MasterMessage =
+  | { readonly type: 'boot'; readonly boot: BootInfo }
+  /** A scrape of --metrics-bind: the worker answers with a `metrics` message of the same id. */
+  | { readonly type: 'metrics-request'; readonly id: number }
+  /** For `narwhal ctl stats`: the worker answers with a `stats` message carrying the same id. */
+  | { readonly type: 'stats-request'; readonly id: number };
 
 /** Why a worker could not boot: the app, the socket, or anything else. */
 export type BootFailureReason = 'app-load' | 'bind' | 'boot';
 
+/** Which recycling limit a worker reached. */
+export type RecycleKind = 'max-requests' | 'memory' | 'lifetime';
+
+/** What a worker reports about itself for `narwhal ctl stats`. */
+export interface WorkerStats {
+  readonly requestsServed: number;
+  readonly inFlight: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Event-loop delay since the previous report, in milliseconds. */
+  readonly loopLagMeanMs: number;
+  readonly loopLagMaxMs: number;
+}
+
 export type WorkerMessage =
   | { readonly type: 'ready' }
+  /** Its Prometheus metrics: a reply (`id`), or a last word before a graceful exit (`id` null). */
+  | { readonly type: 'metrics'; readonly id: number | null; readonly snapshot: MetricsSnapshot }
+  /** The worker hit a recycling limit: start its replacement, then retire it. */
+  | { readonly type: 'recycle'; readonly kind: RecycleKind; readonly reason: string }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
+  /** With --reload: the files the app loaded (its module graph), for the master's watcher. */
+  | { readonly type: 'modules'; readonly files: readonly string[] }
+  /**
+   * With --reload --debug: the app failed to import, and this worker serves the
+   * load-error page instead of exiting (it reports ready after this).
+   */
+  | { readonly type: 'load-error'; readonly message: string; readonly detail?: string | undefined }
   | {
       readonly type: 'boot-failed';
       readonly reason: BootFailureReason;
@@ -35,3 +69,39 @@ export type WorkerMessage =
     };
 
 export type MessageOf<U extends { type: string }, T extends U['type']> = Extract<U, { type: T }>;
+
+/** A request in flight in a worker, as reported to the master. */
+export interface RequestReport {
+  readonly method: string;
+  readonly path: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+}
+
+/**
+ * The master's question to a worker's watchdog thread, over its own pipe
+ * (newline-delimited JSON): the watchdog answers even when the worker's
+ * event loop is blocked, which the IPC channel cannot.
+ */
+export interface WatchdogRequest {
+  readonly type: 'capture';
+  readonly id: number;
+  /** `timeout`: the loop is known to be blocked; `dump`: a look without harm. */
+  readonly reason: 'timeout' | 'dump';
+}
+
+export interface WatchdogReport {
+  readonly type: 'stack';
+  readonly id: number;
+  /** True when the event loop had not turned for a while when asked. */
+  readonly blocked: boolean;
+  /** Milliseconds since the event loop last turned. */
+  readonly loopLagMs: number;
+  /** The frames where the JavaScript thread was paused, app source lines mapped; null when it was idle. */
+  readonly frames: readonly string[] | null;
+  /** The request whose code was running, when known. */
+  readonly current: RequestReport | null;
+  readonly inFlight: readonly RequestReport[];
+  /** Why no stack could be taken, if so. */
+  readonly error?: string | undefined;
+}

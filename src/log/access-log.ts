@@ -99,7 +99,13 @@ function atomFor(name: string): Atom {
   return atom ?? (() => '-');
 }
 
-export class AccessLog {
+/** Anything told of each finished request: the text or JSON log, syslog, statsd. */
+export interface AccessSink {
+  write(record: AccessRecord): void;
+  reopen?(): void;
+}
+
+export class AccessLog implements AccessSink {
   readonly #sink: LogSink;
   readonly #format: (r: AccessRecord) => string;
 

@@ -64,13 +64,18 @@ export function logTimestamp(d = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
 }
 
+/** Also told of every line that passes the level: syslog, statsd's log counters. */
+export type LogObserver = (level: Level, message: string, isException: boolean) => void;
+
 export class Logger {
   readonly #sink: LogSink;
   readonly #min: number;
+  readonly #observers: readonly LogObserver[];
 
-  constructor(sink: LogSink, level: Level) {
+  constructor(sink: LogSink, level: Level, observers: readonly LogObserver[] = []) {
     this.#sink = sink;
     this.#min = LEVELS[level];
+    this.#observers = observers;
   }
 
   get sink(): LogSink {
@@ -81,11 +86,12 @@ export class Logger {
     return LEVELS[level] >= this.#min;
   }
 
-  log(level: Level, message: string): void {
+  log(level: Level, message: string, isException = false): void {
     if (LEVELS[level] < this.#min) return;
     const tag = level.toUpperCase();
     const lines = message.endsWith('\n') ? message : `${message}\n`;
     this.#sink.write(`[${logTimestamp()}] [${process.pid}] [${tag}] ${lines}`);
+    for (const observe of this.#observers) observe(level, message, isException);
   }
 
   debug(message: string): void {
@@ -107,7 +113,7 @@ export class Logger {
   /** An error and its stack, for failures in user code. */
   exception(message: string, err: unknown): void {
     const stack = err instanceof Error ? (err.stack ?? String(err)) : String(err);
-    this.log('error', `${message}\n${stack}`);
+    this.log('error', `${message}\n${stack}`, true);
   }
 
   reopen(): void {

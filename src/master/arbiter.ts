@@ -7,16 +7,28 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
+import type { RecycleKind } from '../ipc/messages.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { EXIT_CODES, NarwhalError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { ServerView } from '../hooks/types.js';
-import { LogSink, Logger } from '../log/logger.js';
+import { createLogging, type Logging } from '../log/create.js';
+import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
-import { bindAll, type BoundListener } from './listeners.js';
+import { MasterMetrics } from '../metrics/master-metrics.js';
+import { MetricsEndpoint } from '../metrics/endpoint.js';
+import { MetricsCollector } from './metrics-collector.js';
+import { adoptAll, bindAll, type BoundListener } from './listeners.js';
+import type { InheritedSockets, SystemdNotifyEnv } from '../config/env.js';
+import { Upgrade } from './upgrade.js';
+import { resolveIdentity, type Identity } from './identity.js';
 import { Pidfile } from './pidfile.js';
+import { SystemdNotifier } from './sd-notify.js';
 import { onSignals, type MasterSignal } from './signals.js';
-import { spawnWorker } from './spawn.js';
+import { spawnWorker, type SpawnOptions } from './spawn.js';
+import { timeoutMessage } from './stack-report.js';
+import { ControlServer } from '../ctl/server.js';
+import { controlHandler } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface ArbiterOptions {
@@ -28,12 +40,26 @@ export interface ArbiterOptions {
   readonly version: string;
   /** Runs before workers start (--preload); a rejection stops the start. */
   readonly preload?: () => Promise<void>;
+  /** Listening sockets handed over by an old master (USR2) or systemd, used instead of binding. */
+  readonly inherited?: InheritedSockets | null;
+  /** Where the command was started, for the new master USR2 executes. */
+  readonly startDir?: string;
+  /** Starts workers instead of spawnWorker (the dev server keeps a warm standby process). */
+  readonly spawn?: (opts: SpawnOptions) => WorkerHandle;
+  /** Sees every worker just after it is spawned (the dev server listens to its messages). */
+  readonly onSpawn?: (worker: WorkerHandle) => void;
+  /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
+  readonly onReloadDone?: (ok: boolean) => void;
+  /** Set when systemd started the master as a Type=notify service. */
+  readonly systemd?: SystemdNotifyEnv | null;
 }
 
 type Event =
   | { readonly kind: 'signal'; readonly signal: MasterSignal }
   | { readonly kind: 'ready'; readonly worker: WorkerHandle }
   | { readonly kind: 'exit'; readonly worker: WorkerHandle; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly kind: 'recycle'; readonly worker: WorkerHandle; readonly recycle: { readonly kind: RecycleKind; readonly reason: string } }
+  | { readonly kind: 'call'; readonly run: () => void | Promise<void> }
   | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
@@ -44,6 +70,8 @@ const HALT_FOR = {
   boot: [EXIT_CODES.WORKER_BOOT, 'Worker failed to boot.'],
 } as const;
 const MAX_BACKOFF_MS = 10_000;
+/** How long a timed-out worker's watchdog has to send its stack (the kill comes within timeout + 1 s). */
+const STACK_DEADLINE_MS = 700;
 
 /** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
 function checkWorkerTmpDir(dir: string | null): void {
@@ -64,6 +92,10 @@ export class Arbiter {
   #config: Config;
   #configFile: string | null;
   #logger: Logger;
+  #logging: Logging;
+  #reportedWorkers = -1;
+  readonly #systemd: SystemdNotifier | null;
+  #metrics: { master: MasterMetrics; collector: MetricsCollector; endpoint: MetricsEndpoint } | null = null;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
   #target: number;
@@ -78,6 +110,9 @@ export class Arbiter {
   #busy = false;
   #tick: NodeJS.Timeout | null = null;
   #removeSignals: (() => void) | null = null;
+  #control: ControlServer | null = null;
+  #identity: Identity = {};
+  readonly #upgrade: Upgrade;
   #done!: (code: number) => void;
 
   constructor(options: ArbiterOptions) {
@@ -85,7 +120,10 @@ export class Arbiter {
     this.#config = options.resolved.config;
     this.#configFile = options.resolved.configFile;
     this.#target = this.#config.workers;
-    this.#logger = new Logger(new LogSink(this.#config.errorlog, 2), this.#config.loglevel);
+    this.#logging = createLogging(this.#config, procName(this.#config));
+    this.#logger = this.#logging.logger;
+    this.#upgrade = new Upgrade(options.inherited ?? null, this.#logger);
+    this.#systemd = options.systemd ? new SystemdNotifier(options.systemd, this.#logger) : null;
   }
 
   get logger(): Logger {
@@ -120,16 +158,26 @@ export class Arbiter {
     setProcessTitle('master', procName(config));
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
     await this.#hook('onStarting');
+    this.#identity = resolveIdentity(config.user, config.group);
+    const inherited = this.#options.inherited ?? null;
     if (config.pidfile) {
-      this.#pidfile = new Pidfile(config.pidfile);
+      // Beside the old master's pidfile until it is gone (see #promote).
+      this.#pidfile = new Pidfile(this.#upgrade.pathFor(config.pidfile));
       this.#pidfile.create(process.pid, config.umask);
     }
     try {
       checkWorkerTmpDir(config.workerTmpDir);
-      this.#listeners = await bindAll(config.bind, config.umask);
+      this.#listeners = inherited ? adoptAll(inherited.fds, inherited.labels) : await bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
+      if (config.metricsBind) await this.#startMetrics(config.metricsBind);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
+      if (config.ctlSocket) {
+        // Beside the old master's control socket until it is gone, as the pidfile.
+        const ctlPath = this.#upgrade.pathFor(config.ctlSocket);
+        this.#control = await ControlServer.listen(ctlPath, this.#controlHandler());
+        this.#logger.info(`Control socket at: ${ctlPath}`);
+      }
     } catch (e) {
       this.#cleanup();
       throw e;
@@ -139,6 +187,51 @@ export class Arbiter {
     this.#tick = setInterval(() => this.#enqueue({ kind: 'tick' }), TICK_MS);
     this.#maintainWorkerCount();
     return finished;
+  }
+
+  async #startMetrics(bind: string): Promise<void> {
+    const master = new MasterMetrics(() => [...this.#workers.values()].map((w) => ({ pid: w.pid, heartbeatAge: () => w.silentFor() / 1000 })));
+    const collector = new MetricsCollector();
+    const render = async () => master.render(await collector.collect([...this.#workers.values()].filter((w) => w.state !== 'booting')));
+    const { endpoint, label } = await MetricsEndpoint.start(bind, render, (err) => this.#logger.exception('Metrics scrape failed', err));
+    this.#metrics = { master, collector, endpoint };
+    this.#logger.info(`Metrics at: ${label}`);
+  }
+
+  /** Counts why a worker went, and keeps what it had counted. */
+  #recordExit(worker: WorkerHandle): void {
+    if (!this.#metrics) return;
+    const last = this.#metrics.collector.forget(worker.pid);
+    if (last) void this.#metrics.master.retire(last);
+    if (this.#stopping || worker.retiredFor === 'stop') return;
+    const reason = worker.killedFor === 'timeout' ? 'timeout' : worker.retiredFor ?? 'crash';
+    if (worker.state !== 'booting' || worker.killedFor === 'timeout') this.#metrics.master.restarted(reason);
+  }
+
+  /** The control socket's commands, run through the same queue as signals. */
+  #controlHandler(): ReturnType<typeof controlHandler> {
+    return controlHandler({
+      workers: () => [...this.#workers.values()],
+      target: () => this.#target,
+      reload: () => this.#enqueue({ kind: 'call', run: () => this.#reload() }),
+      scale: (n) => {
+        this.#enqueue({
+          kind: 'call',
+          run: () => {
+            this.#setTarget(n);
+            this.#logger.info(`Scaling to ${n} worker${n === 1 ? '' : 's'}`);
+            this.#maintainWorkerCount();
+          },
+        });
+        return n;
+      },
+      stop: () => this.#enqueue({ kind: 'call', run: () => this.#stop(true, EXIT_CODES.OK, 'Stopped through the control socket.') }),
+    });
+  }
+
+  /** Reloads as HUP does (readiness-gated), without a signal: the dev server's watcher calls it. */
+  reload(): void {
+    this.#enqueue({ kind: 'call', run: () => this.#reload() });
   }
 
   #enqueue(event: Event): void {
@@ -164,7 +257,12 @@ export class Arbiter {
         return this.#onReady(event.worker);
       case 'exit':
         return this.#onExit(event.worker, event.code, event.signal);
+      case 'recycle':
+        return this.#onRecycle(event.worker, event.recycle);
+      case 'call':
+        return event.run();
       case 'tick':
+        this.#promote();
         this.#killStuckWorkers();
         this.#killOverdueWorkers();
         this.#maintainWorkerCount();
@@ -173,6 +271,8 @@ export class Arbiter {
   }
 
   async #onSignal(signal: MasterSignal): Promise<void> {
+    // Terminals send WINCH on every resize: only worth a line after USR2.
+    if (signal === 'SIGWINCH' && !this.#upgrade.newMasterRunning) return;
     this.#logger.info(`Handling signal: ${signal.slice(3).toLowerCase()}`);
     switch (signal) {
       case 'SIGTERM':
@@ -191,16 +291,40 @@ export class Arbiter {
         this.#logger.info(`Scaling to ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
         return this.#maintainWorkerCount();
       case 'SIGUSR1':
-        this.#logger.reopen();
+        this.#logging.reopen();
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
+      case 'SIGUSR2':
+        if (!this.#stopping) this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+        return;
+      case 'SIGWINCH':
+        return this.#stopWorkersForNewMaster();
+    }
+  }
+
+  /** WINCH: after USR2, let the new master's workers take all the traffic. */
+  #stopWorkersForNewMaster(): void {
+    if (!this.#upgrade.newMasterRunning) return;
+    this.#target = 0;
+    this.#logger.info('Stopping this master\'s workers gracefully; the new master serves');
+    this.#maintainWorkerCount();
+  }
+
+  /** In a master started by USR2: once the old master is gone, take over its pidfile. */
+  #promote(): void {
+    if (!this.#upgrade.oldMasterGone()) return;
+    try {
+      if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
+      if (this.#control && this.#config.ctlSocket) this.#control.rename(this.#config.ctlSocket);
+    } catch (e) {
+      this.#logger.error(`Taking over from the old master: ${(e as Error).message}`);
     }
   }
 
   #spawn(): void {
     const id = this.#nextId++;
     void callHook(this.#logger, 'preFork', this.#config.preFork, this.#view(), { id, pid: undefined, generation: this.#generation });
-    const worker = spawnWorker({
+    const worker = (this.#options.spawn ?? spawnWorker)({
       id,
       generation: this.#generation,
       config: this.#config,
@@ -208,9 +332,13 @@ export class Arbiter {
       cwd: this.#options.cwd,
       listeners: this.#listeners,
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
+      identity: this.#identity,
     });
     this.#workers.set(worker.pid, worker);
+    this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
+    worker.channel.on('metrics', (m) => this.#metrics?.collector.received(worker.pid, m.id, m.snapshot));
+    worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
     worker.channel.on('boot-failed', (m) => (worker.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
     worker.child.on('error', (err) => this.#logger.error(`Worker ${worker.pid}: ${err.message}`));
@@ -226,20 +354,32 @@ export class Arbiter {
   #onReady(worker: WorkerHandle): void {
     if (!this.#workers.has(worker.pid) || worker.state !== 'booting') return;
     worker.state = 'ready';
-    if (!this.#everReady) void this.#hook('whenReady');
+    if (!this.#everReady) {
+      void this.#hook('whenReady');
+      this.#systemd?.notify('ready', `Serving with ${this.#target} workers`);
+    }
     this.#everReady = true;
     this.#bootFailures = 0;
     this.#logger.debug(`Worker ${worker.pid} is ready (generation ${worker.generation})`);
     if (this.#stopping) {
-      worker.retire(this.#config.gracefulTimeout);
+      worker.retire(this.#config.gracefulTimeout, 'stop');
       return;
     }
+    this.#maintainWorkerCount();
+  }
+
+  /** Recycling: the worker keeps serving until its replacement is ready, then drains. */
+  #onRecycle(worker: WorkerHandle, recycle: { readonly kind: RecycleKind; readonly reason: string }): void {
+    if (!this.#workers.has(worker.pid) || worker.state !== 'ready' || worker.recycle) return;
+    worker.recycle = recycle;
+    this.#logger.info(`Recycling worker (pid:${worker.pid}): ${recycle.reason}`);
     this.#maintainWorkerCount();
   }
 
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
+    this.#recordExit(worker);
     void callHook(this.#logger, 'childExit', this.#config.childExit, this.#view(), { id: worker.id, pid: worker.pid, generation: worker.generation });
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (this.#stopping) {
@@ -278,25 +418,41 @@ export class Arbiter {
   #maintainWorkerCount(): void {
     if (this.#stopping) return;
     const live = [...this.#workers.values()].filter((w) => w.state !== 'retiring');
-    const current = live.filter((w) => w.generation === this.#generation);
-    const old = live.filter((w) => w.generation !== this.#generation);
+    // A worker waiting to be recycled counts as old: it is replaced, then retired.
+    const current = live.filter((w) => w.generation === this.#generation && !w.recycle);
+    const old = live.filter((w) => w.generation !== this.#generation || w.recycle);
     if (current.length < this.#target && Date.now() >= this.#respawnAt) {
       for (let i = current.length; i < this.#target; i++) this.#spawn();
     }
     const readyCurrent = current.filter((w) => w.state === 'ready').length;
+    this.#reportWorkerCount();
     // Booting leftovers first, then the oldest serving workers.
     old.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
     for (let surplus = old.length + readyCurrent - this.#target; surplus > 0 && old.length; surplus--) {
-      old.shift()!.retire(this.#config.gracefulTimeout);
+      const w = old.shift()!;
+      w.retire(this.#config.gracefulTimeout, w.recycle?.kind ?? 'reload');
     }
     if (old.length === 0 && current.length > this.#target) {
       current.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
-      for (const w of current.slice(0, current.length - this.#target)) w.retire(this.#config.gracefulTimeout);
+      for (const w of current.slice(0, current.length - this.#target)) w.retire(this.#config.gracefulTimeout, 'scale-down');
     }
     if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
       this.#reloadFrom = null;
       this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
+      this.#reloadDone(true);
     }
+  }
+
+  #reloadDone(ok: boolean): void {
+    this.#options.onReloadDone?.(ok);
+    this.#systemd?.notify('ready', ok ? `Serving with ${this.#target} workers` : 'Reload failed; the previous workers serve');
+  }
+
+  /** statsd's `workers` gauge, sent when the count of live workers changes. */
+  #reportWorkerCount(): void {
+    if (!this.#logging.statsd || this.#workers.size === this.#reportedWorkers) return;
+    this.#reportedWorkers = this.#workers.size;
+    this.#logging.statsd.gauge('workers', this.#workers.size);
   }
 
   async #reload(): Promise<void> {
@@ -306,16 +462,19 @@ export class Arbiter {
       next = await this.#options.reresolve();
     } catch (e) {
       this.#logger.error(`Reload aborted, the current workers keep serving: ${(e as Error).message}`);
+      this.#reloadDone(false);
       return;
     }
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
       this.#logger.warning('bind changed in the new configuration; addresses change only on a restart');
     }
+    this.#systemd?.notify('reloading', 'Reloading');
     this.#reloadFrom ??= { config: this.#config, configFile: this.#configFile, generation: this.#generation, target: this.#target };
     this.#config = next.config;
     this.#configFile = next.configFile;
     this.#setTarget(next.config.workers);
     this.#generation++;
+    this.#metrics?.master.reloaded();
     await this.#hook('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
@@ -334,6 +493,7 @@ export class Arbiter {
     this.#setTarget(from.target);
     this.#generation = from.generation;
     this.#reloadFrom = null;
+    this.#reloadDone(false);
   }
 
   #killStuckWorkers(): void {
@@ -341,13 +501,18 @@ export class Arbiter {
     if (limit <= 0) return;
     const now = Date.now();
     for (const w of this.#workers.values()) {
-      if (w.killed) continue;
+      if (w.killed || w.timingOut) continue;
       const silent = w.silentFor(now);
-      if (silent > limit) {
-        this.#logger.critical(`WORKER TIMEOUT (pid:${w.pid}): no heartbeat for ${(silent / 1000).toFixed(1)} s (timeout ${this.#config.timeout} s)`);
-        w.kill('timeout');
-      }
+      if (silent > limit) void this.#reportAndKill(w, silent);
     }
+  }
+
+  /** Asks the stuck worker's watchdog where it is stuck, logs it, then kills the worker. */
+  async #reportAndKill(w: WorkerHandle, silent: number): Promise<void> {
+    w.timingOut = true;
+    const report = await w.watchdog.capture('timeout', STACK_DEADLINE_MS);
+    this.#logger.critical(timeoutMessage(w.pid, silent, this.#config.timeout, report));
+    w.kill('timeout');
   }
 
   #killOverdueWorkers(): void {
@@ -368,12 +533,13 @@ export class Arbiter {
       return;
     }
     this.#stopping = { code, reason };
-    for (const l of this.#listeners) l.close();
+    this.#systemd?.notify('stopping', reason ?? 'Stopping');
+    for (const l of this.#listeners) l.close({ keepPath: this.#upgrade.newMasterRunning });
     this.#listeners = [];
     const timeout = this.#config.gracefulTimeout;
     for (const w of this.#workers.values()) {
       if (graceful) {
-        w.retire(timeout);
+        w.retire(timeout, 'stop');
       } else {
         w.state = 'retiring';
         w.killAt = Date.now() + Math.min(timeout, 5) * 1000;
@@ -393,11 +559,17 @@ export class Arbiter {
   }
 
   #cleanup(): void {
+    this.#systemd?.close();
+    this.#metrics?.endpoint.close();
+    this.#metrics = null;
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
     this.#removeSignals?.();
     this.#removeSignals = null;
-    for (const l of this.#listeners) l.close();
+    this.#control?.close();
+    this.#control = null;
+    const keepPath = this.#upgrade.newMasterRunning;
+    for (const l of this.#listeners) l.close({ keepPath });
     this.#listeners = [];
     this.#pidfile?.unlink(process.pid);
   }

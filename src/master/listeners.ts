@@ -29,7 +29,8 @@ export interface BoundListener {
   readonly fd: number;
   /** For logs: `http://127.0.0.1:8000` (with the real port when 0 was asked). */
   readonly label: string;
-  close(): void;
+  /** Closes the master's fd; a unix socket's file is removed unless `keepPath` (a new master still uses it). */
+  close(options?: { keepPath?: boolean }): void;
 }
 
 const HINTS: Record<string, string> = {
@@ -102,9 +103,9 @@ async function bindOne(spec: string, umask: number): Promise<BoundListener> {
     address,
     fd: h.fd,
     label: showAddress(address, port),
-    close: () => {
+    close: (options) => {
       h.close();
-      if (address.kind === 'unix') {
+      if (address.kind === 'unix' && !options?.keepPath) {
         try {
           unlinkSync(address.path);
         } catch {
@@ -113,6 +114,11 @@ async function bindOne(spec: string, umask: number): Promise<BoundListener> {
       }
     },
   };
+}
+
+/** Listening sockets inherited as open fds (from an old master or systemd) instead of bound. */
+export function adoptAll(fds: readonly number[], labels: readonly string[]): BoundListener[] {
+  return fds.map((fd, i) => ({ address: { kind: 'fd', fd }, fd, label: labels[i] ?? `fd://${fd}`, close: () => {} }));
 }
 
 /** Binds every address, or none: a failure closes what was already bound. */

@@ -1,7 +1,7 @@
 // The master's pidfile (`-p/--pid`): refuses to start over a live one,
 // removes its own on exit. Used by the arbiter only.
 
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NarwhalError } from '../errors.js';
 
@@ -15,7 +15,7 @@ function alive(pid: number): boolean {
 }
 
 export class Pidfile {
-  readonly #path: string;
+  #path: string;
 
   constructor(file: string) {
     this.#path = path.resolve(file);
@@ -40,6 +40,17 @@ export class Pidfile {
     } catch (e) {
       throw new NarwhalError('PIDFILE', `cannot write pidfile ${this.#path}: ${(e as Error).message}`);
     }
+  }
+
+  /** Moves the file (a new master taking over renames `<pidfile>.2` to `<pidfile>`). */
+  rename(to: string): void {
+    const target = path.resolve(to);
+    try {
+      renameSync(this.#path, target);
+    } catch (e) {
+      throw new NarwhalError('PIDFILE', `cannot rename pidfile ${this.#path} to ${target}: ${(e as Error).message}`);
+    }
+    this.#path = target;
   }
 
   /** Removes the file if it still names this process. */

@@ -1,7 +1,7 @@
 // The signals the master answers, as Gunicorn's arbiter does. Handlers only
 // enqueue; the arbiter's loop does the work. Master only.
 
-export const MASTER_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'] as const;
+export const MASTER_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 export type MasterSignal = (typeof MASTER_SIGNALS)[number];
 
 /** Installs one handler per signal; returns the function that removes them. */

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,8 @@ import { sendableConfig, workerHookNames } from '../hooks/worker-hooks.js';
 import { Channel } from '../ipc/channel.js';
 import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import type { BoundListener } from './listeners.js';
+import { WatchdogClient } from './watchdog-client.js';
+import type { Identity } from './identity.js';
 import { WorkerHandle } from './worker-handle.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -36,25 +39,43 @@ export interface SpawnOptions {
   readonly listeners: readonly BoundListener[];
   /** Pipe the worker's stdout/stderr to the master (for --capture-output). */
   readonly captureOutput: boolean;
+  /** --user/--group, resolved. */
+  readonly identity?: Identity;
 }
 
-export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+/** A worker process started but not yet told what to do (no boot message sent). */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  readonly heartbeatFd: number;
+}
+
+/** Starts a worker process with its fds; `extraArgs` reach the worker's argv (the dev standby flag). */
+export function startWorkerProcess(opts: SpawnOptions, extraArgs: readonly string[] = []): StartedProcess {
   const heartbeatFd = heartbeatFile(opts.config.workerTmpDir);
   const out = opts.captureOutput ? 'pipe' : 'inherit';
-  let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? ''], {
+    const child = spawn(process.execPath, [...process.execArgv, WORKER_MAIN, opts.config.app ?? '', ...extraArgs], {
       cwd: opts.cwd,
       env: workerEnv(opts.config.rawEnv),
-      stdio: ['ignore', out, out, 'ipc', heartbeatFd, ...opts.listeners.map((l) => l.fd)],
+      // The last one is the watchdog's pipe (a socket pair, both ways).
+      stdio: ['ignore', out, out, 'ipc', heartbeatFd, ...opts.listeners.map((l) => l.fd), 'pipe'],
       serialization: 'advanced',
+      ...opts.identity,
     });
+    return { child, heartbeatFd };
   } catch (e) {
     closeSync(heartbeatFd);
     throw e;
   }
+}
+
+/** Sends a started process its boot message and returns the master's record of it. */
+export function bootWorker(started: StartedProcess, opts: SpawnOptions): WorkerHandle {
+  const { child, heartbeatFd } = started;
   const channel = new Channel<MasterMessage, WorkerMessage>(child);
-  const handle = new WorkerHandle({ id: opts.id, generation: opts.generation, child, channel, heartbeatFd });
+  const watchdogFd = FIRST_EXTRA_FD + 1 + opts.listeners.length;
+  const watchdog = new WatchdogClient(child.stdio[watchdogFd] as Socket);
+  const handle = new WorkerHandle({ id: opts.id, generation: opts.generation, child, channel, heartbeatFd, watchdog });
   channel.send({
     type: 'boot',
     boot: {
@@ -65,7 +86,12 @@ export function spawnWorker(opts: SpawnOptions): WorkerHandle {
       workerHooks: workerHookNames(opts.config),
       heartbeatFd: FIRST_EXTRA_FD,
       listeners: opts.listeners.map((l, i) => ({ fd: FIRST_EXTRA_FD + 1 + i, label: l.label })),
+      watchdogFd,
     },
   });
   return handle;
+}
+
+export function spawnWorker(opts: SpawnOptions): WorkerHandle {
+  return bootWorker(startWorkerProcess(opts), opts);
 }

@@ -5,9 +5,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import type { Channel } from '../ipc/channel.js';
-import type { BootFailureReason, MasterMessage, WorkerMessage } from '../ipc/messages.js';
+import type { BootFailureReason, MasterMessage, RecycleKind, WorkerMessage, WorkerStats } from '../ipc/messages.js';
+import type { WatchdogClient } from './watchdog-client.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
+export type RetireReason = 'reload' | 'scale-down' | 'stop' | 'max-requests' | 'memory' | 'lifetime';
 
 export interface BootFailure {
   readonly reason: BootFailureReason;
@@ -21,7 +23,13 @@ export class WorkerHandle {
   readonly generation: number;
   readonly child: ChildProcess;
   readonly channel: Channel<MasterMessage, WorkerMessage>;
+  /** Answers even when the worker's event loop is blocked (stacks for timeouts and dumps). */
+  readonly watchdog: WatchdogClient;
   readonly bornAt = Date.now();
+  /** Why the worker asked to be replaced; it is retired once a replacement is ready. */
+  recycle: { readonly kind: RecycleKind; readonly reason: string } | null = null;
+  /** Set while the master collects a timed-out worker's stack, before killing it. */
+  timingOut = false;
   state: WorkerState = 'booting';
   /** When a retiring worker must be gone (then it is killed). */
   killAt: number | null = null;
@@ -30,6 +38,8 @@ export class WorkerHandle {
   /** What the worker said when it could not boot. */
   bootFailure: BootFailure | null = null;
   readonly #heartbeatFd: number;
+  readonly #statsWaiting = new Map<number, (stats: WorkerStats) => void>();
+  #nextStatsId = 1;
 
   constructor(init: {
     id: number;
@@ -37,13 +47,35 @@ export class WorkerHandle {
     child: ChildProcess;
     channel: Channel<MasterMessage, WorkerMessage>;
     heartbeatFd: number;
+    watchdog: WatchdogClient;
   }) {
+    this.watchdog = init.watchdog;
     this.id = init.id;
     this.pid = init.child.pid!;
     this.generation = init.generation;
     this.child = init.child;
     this.channel = init.channel;
     this.#heartbeatFd = init.heartbeatFd;
+    this.channel.on('stats', (m) => {
+      this.#statsWaiting.get(m.id)?.(m.stats);
+      this.#statsWaiting.delete(m.id);
+    });
+  }
+
+  /** The worker's own report, or null when it does not answer in time (blocked, or going away). */
+  queryStats(timeoutMs: number): Promise<WorkerStats | null> {
+    const id = this.#nextStatsId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#statsWaiting.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.#statsWaiting.set(id, (stats) => {
+        clearTimeout(timer);
+        resolve(stats);
+      });
+      this.channel.send({ type: 'stats-request', id });
+    });
   }
 
   /** Milliseconds since the worker last touched its heartbeat file. */
@@ -63,10 +95,14 @@ export class WorkerHandle {
     }
   }
 
+  /** Why it was asked to stop: a reload, a scale-down, a recycle, or the master stopping. */
+  retiredFor: RetireReason | null = null;
+
   /** Graceful stop: the worker drains, and is killed at `killAt`. */
-  retire(gracefulTimeout: number): void {
+  retire(gracefulTimeout: number, reason: RetireReason): void {
     if (this.state === 'retiring') return;
     this.state = 'retiring';
+    this.retiredFor = reason;
     this.killAt = Date.now() + gracefulTimeout * 1000;
     this.signal('SIGTERM');
   }
@@ -81,6 +117,7 @@ export class WorkerHandle {
   }
 
   release(): void {
+    this.watchdog.close();
     try {
       closeSync(this.#heartbeatFd);
     } catch {

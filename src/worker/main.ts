@@ -4,7 +4,16 @@
 import { Channel } from '../ipc/channel.js';
 import type { MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { Worker } from './worker.js';
+import { STANDBY_ARG, warmUp } from '../dev/standby-worker.js';
 
 const channel = new Channel<WorkerMessage, MasterMessage>(process);
-const { boot } = await channel.next('boot');
-await new Worker(boot, channel).run();
+const booted = channel.next('boot');
+// A dev standby warms up (tsx, module-graph hooks) while it waits for its boot message.
+const standby = process.argv.includes(STANDBY_ARG);
+// A standby whose master is gone has nothing in flight: it just leaves.
+const orphaned = () => process.exit(0);
+if (standby) process.once('disconnect', orphaned);
+const prepared = standby ? await warmUp(process.argv[2] ?? '', process.cwd()) : {};
+const { boot } = await booted;
+process.off('disconnect', orphaned);
+await new Worker(boot, channel, prepared).run();

@@ -11,28 +11,39 @@ import { gateOptions } from '../http/gate-options.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
-import { AccessLog } from '../log/access-log.js';
-import { LogSink, Logger } from '../log/logger.js';
+import { createLogging, type Logging } from '../log/create.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
+import { Watchdog } from './watchdog.js';
+import { RecyclePolicy } from './recycle.js';
+import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
+import type { LoadedApp } from '../app/loader.js';
+import type { Prepared } from '../dev/standby-worker.js';
 
 export class Worker {
   readonly #boot: BootInfo;
   readonly #channel: Channel<WorkerMessage, MasterMessage>;
   readonly #logger: Logger;
-  readonly #accessLog: AccessLog | null;
+  readonly #logging: Logging;
   #server: HttpServer | null = null;
   #hooks: WorkerHooks = {};
+  #metrics: WorkerMetrics | null = null;
   readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
+  #watchdog: Watchdog | null = null;
+  #recycle: RecyclePolicy | null = null;
   #stopping = false;
+  readonly #prepared: Prepared;
 
-  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>) {
+  constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>, prepared: Prepared = {}) {
     this.#boot = boot;
+    this.#prepared = prepared;
     this.#channel = channel;
     const { config } = boot;
-    this.#logger = new Logger(new LogSink(config.errorlog, 2), config.loglevel);
-    this.#accessLog = config.accesslog ? new AccessLog(new LogSink(config.accesslog, 1), config.accessLogFormat) : null;
+    this.#logging = createLogging(config, procName(config));
+    this.#logger = this.#logging.logger;
     this.#view = { id: boot.workerId, pid: process.pid, generation: boot.generation };
   }
 
@@ -41,19 +52,47 @@ export class Worker {
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
-    let app;
+    this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
+      this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
+    );
+    // --reload: note the app's module graph; --debug: the dev error pages and static files.
+    const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
+    const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
+    let app: LoadedApp;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
       app = await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
-      const known = err instanceof NarwhalError;
-      this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
-      return;
+      const files = graph ? (await graph.flush(), graph.files()) : [];
+      if (!dev || files.length === 0) {
+        // With --reload the files the failed import touched are watched all the same.
+        if (graph) this.#channel.send({ type: 'modules', files });
+        const known = err instanceof NarwhalError;
+        this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
+        return;
+      }
+      // Dev: the app's files were found but did not load; serve the error until a save fixes them.
+      this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
+      app = dev.loadErrorApp(err, config, files);
     }
-    const server = new HttpServer(app, {
+    const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
+    if (graph) {
+      await graph.flush();
+      const report = () => this.#channel.send({ type: 'modules', files: graph.files() });
+      report();
+      graph.onLateLoad(report);
+    }
+    const devHooks = dev?.createDevHooks(config, process.cwd());
+    const recycle = new RecyclePolicy(config, (kind, reason) => {
+      this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
+      this.#channel.send({ type: 'recycle', kind, reason });
+    });
+    this.#recycle = recycle;
+    const server: HttpServer = new HttpServer(app, {
+      onRequestDone: () => recycle.requestDone(server.requestsServed),
       logger: this.#logger,
-      accessLog: this.#accessLog,
+      access: metrics ? [...this.#logging.access, metrics] : this.#logging.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
       gate: {
@@ -61,6 +100,8 @@ export class Worker {
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
       },
       hooks: this.#requestHooks(),
+      intercept: devHooks?.intercept,
+      renderError: devHooks?.renderError,
     });
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     for (const l of this.#boot.listeners) {
@@ -74,8 +115,20 @@ export class Worker {
       }
     }
     this.#server = server;
+    const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
+    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
+  }
+
+  /** Prometheus counters, summed by the master at each scrape of --metrics-bind. */
+  #startMetrics(inFlight: () => number): WorkerMetrics {
+    const metrics = new WorkerMetrics(inFlight);
+    this.#metrics = metrics;
+    this.#channel.on('metrics-request', ({ id }) => {
+      void metrics.snapshot().then((snapshot) => this.#channel.send({ type: 'metrics', id, snapshot }));
+    });
+    return metrics;
   }
 
   #requestHooks(): RequestHooks | undefined {
@@ -100,8 +153,8 @@ export class Worker {
     process.on('SIGQUIT', () => void this.#quit('workerInt', EXIT_CODES.OK));
     process.on('SIGABRT', () => void this.#quit('workerAbort', EXIT_CODES.ERROR));
     process.on('SIGUSR1', () => {
-      this.#logger.reopen();
-      this.#accessLog?.reopen();
+      this.#logging.reopen();
+      this.#logger.debug(`Worker ${process.pid} reopened its log files`);
     });
     // A terminal hang-up is the master's business, not the worker's.
     process.on('SIGHUP', () => {});
@@ -122,10 +175,20 @@ export class Worker {
     this.#stopping = true;
     this.#logger.info(`Worker exiting (pid: ${process.pid})`);
     try {
-      await this.#server?.drain();
+      // Idle connections get up to the keep-alive time the clients were told
+      // (within half the graceful timeout) to bring a request already sent.
+      const { keepalive, gracefulTimeout } = this.#boot.config;
+      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight`);
+      await this.#server?.drain({ idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000 });
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
+      if (this.#metrics) {
+        const snapshot = await this.#metrics.snapshot();
+        await new Promise<void>((resolve) => this.#channel.send({ type: 'metrics', id: null, snapshot }, resolve));
+      }
     } finally {
       this.#heartbeat?.stop();
+      this.#watchdog?.stop();
+      this.#recycle?.stop();
       process.exit(code);
     }
   }

@@ -67,6 +67,15 @@ describe('loading the app', () => {
     await s.stop();
   });
 
+  test('a TypeScript app in a package without "type": "module" (loaded as CommonJS)', async () => {
+    const dir = path.join(FIXTURES, '../cjs-package');
+    for (const [spec, body] of [['app.ts', 'default from a CommonJS package'], ['app.ts:named', 'named from a CommonJS package']]) {
+      const s = await startServer([path.join(dir, spec)]);
+      assert.equal((await request(s.url)).body, body);
+      await s.stop();
+    }
+  });
+
   test('--interface node on a fetch object is refused with exit 4', async () => {
     const r = await runNarwhal([app('hello.ts'), '--interface', 'node', '--bind', '127.0.0.1:0']);
     assert.equal(r.code, 4);

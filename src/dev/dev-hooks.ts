@@ -1,0 +1,120 @@
+// What --debug adds inside a worker: static files (--static), a note of each
+// request's body as the app reads it, the debug error page for uncaught
+// exceptions, and the app that stands in when the app fails to load. Created
+// by worker/worker.ts only when debug is on; runs in a worker.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoadedApp } from '../app/loader.js';
+import { environmentSnapshot } from '../config/env.js';
+import type { Config } from '../config/settings.js';
+import { VERSION } from '../version.js';
+import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
+import { findSyntaxError, locateError } from './stack.js';
+import { staticHandler } from './static.js';
+
+const PREVIEW_BYTES = 2048;
+
+interface BodyTap {
+  bytes: number;
+  head: Buffer[];
+  headBytes: number;
+}
+
+export interface DevHooks {
+  /** Answers static-file requests and starts noting the request body; true when it answered. */
+  intercept(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Answers an uncaught app error with the debug page. */
+  renderError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
+}
+
+function environment(config: Config): Environment {
+  return {
+    node: process.version,
+    narwhal: VERSION,
+    pid: process.pid,
+    platform: `${process.platform} ${process.arch}`,
+    cwd: process.cwd(),
+    argv: process.argv,
+    app: config.app,
+    vars: environmentSnapshot(),
+  };
+}
+
+/** Notes how much of the body the app read, keeping its start, without taking data from the app. */
+function tapBody(req: IncomingMessage, taps: WeakMap<IncomingMessage, BodyTap>): void {
+  const tap: BodyTap = { bytes: 0, head: [], headBytes: 0 };
+  taps.set(req, tap);
+  const emit = req.emit;
+  req.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'data' && Buffer.isBuffer(args[0])) {
+      const chunk = args[0];
+      tap.bytes += chunk.length;
+      if (tap.headBytes < PREVIEW_BYTES) {
+        tap.head.push(chunk.subarray(0, PREVIEW_BYTES - tap.headBytes));
+        tap.headBytes += Math.min(chunk.length, PREVIEW_BYTES - tap.headBytes);
+      }
+    }
+    return emit.call(this, event, ...args);
+  } as typeof req.emit;
+}
+
+function summarize(req: IncomingMessage, tap: BodyTap | undefined): RequestSummary {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const headers: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  const declared = req.headers['content-length'];
+  const hasBody = declared !== undefined || req.headers['transfer-encoding'] !== undefined;
+  const head = tap ? Buffer.concat(tap.head) : Buffer.alloc(0);
+  const textual = head.length > 0 && !head.includes(0);
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    httpVersion: req.httpVersion,
+    headers,
+    query: [...url.searchParams.entries()],
+    body: hasBody
+      ? {
+          contentType: req.headers['content-type'] ?? null,
+          declaredLength: declared === undefined ? null : Number(declared),
+          readBytes: tap?.bytes ?? 0,
+          preview: textual ? head.toString('utf8') + (tap!.bytes > head.length ? ' …' : '') : null,
+        }
+      : null,
+  };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string): void {
+  res.shouldKeepAlive = false;
+  res.writeHead(500, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export function createDevHooks(config: Config, cwd: string): DevHooks {
+  const serveStatic = config.staticMounts.length ? staticHandler(config.staticMounts, cwd) : null;
+  const taps = new WeakMap<IncomingMessage, BodyTap>();
+  return {
+    intercept(req, res) {
+      if (serveStatic?.(req, res)) return true;
+      tapBody(req, taps);
+      return false;
+    },
+    renderError(err, req, res) {
+      const report = buildReport({ kind: 'exception', error: err, request: summarize(req, taps.get(req)), environment: environment(config) });
+      const page = renderReport(report, negotiate(req.headers.accept));
+      send(req, res, page.contentType, page.body);
+    },
+  };
+}
+
+/** The app a worker serves when the real one failed to load: every request gets the load error. */
+export function loadErrorApp(err: unknown, config: Config, files: readonly string[]): LoadedApp {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  const location = locateError(cause) ?? (cause instanceof SyntaxError ? findSyntaxError(files) : null);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const report = buildReport({ kind: 'load', error: err, location, request: summarize(req, undefined), environment: environment(config) });
+    const page = renderReport(report, negotiate(req.headers.accept));
+    req.resume();
+    send(req, res, page.contentType, page.body);
+  };
+  return { kind: 'node', listener, name: `${config.app ?? 'app'} (failed to load)` };
+}

@@ -1,0 +1,59 @@
+// Tracks the connections of a worker's node:http servers so the drain can
+// close idle keep-alive connections without racing a client's next request.
+// Created by HttpServer (http/server.ts); runs in workers.
+
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export class ConnectionTracker {
+  /** Every open connection, with the number of requests it has in flight. */
+  readonly #sockets = new Map<Socket, number>();
+  #lingerMs: number | null = null;
+
+  watch(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.set(socket, 0);
+      socket.once('close', () => this.#sockets.delete(socket));
+      if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
+    });
+  }
+
+  requestStarted(socket: Socket): void {
+    const n = this.#sockets.get(socket);
+    if (n === undefined) return;
+    this.#sockets.set(socket, n + 1);
+    // A request came in on a lingering idle connection: its answer carries
+    // `Connection: close`, so no idle timer may cut it short.
+    if (this.#lingerMs !== null) socket.setTimeout(0);
+  }
+
+  requestFinished(socket: Socket): void {
+    const n = this.#sockets.get(socket);
+    if (n !== undefined && n > 0) this.#sockets.set(socket, n - 1);
+  }
+
+  /**
+   * From now on an idle connection stays open for `lingerMs` more, still
+   * reading: a request arriving in that window is served (and answered with
+   * `Connection: close` by the server). Then it is closed. Closing at once
+   * would race a client that is sending its next request on it right now.
+   */
+  lingerIdle(lingerMs: number): void {
+    this.#lingerMs = lingerMs;
+    for (const [socket, inFlight] of this.#sockets) if (inFlight === 0) this.#linger(socket, lingerMs);
+  }
+
+  #linger(socket: Socket, ms: number): void {
+    if (ms <= 0) {
+      socket.destroySoon();
+      return;
+    }
+    // node:http destroys a socket whose timeout fires while no request is in
+    // progress, which is exactly the idle close we want.
+    socket.setTimeout(ms);
+  }
+
+  get size(): number {
+    return this.#sockets.size;
+  }
+}

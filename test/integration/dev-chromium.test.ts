@@ -1,0 +1,92 @@
+// The dev error pages as a person sees them: real headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core) loads the debug page of an
+// uncaught exception and of a broken edit, and a screenshot is taken of each.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { copyDevApp, startDev, type DevServer } from '../helpers/dev.js';
+import { request } from '../helpers/http.js';
+import { waitFor } from '../helpers/narwhal.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium); skipping the browser checks`;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+describe('dev error pages in Chromium', { skip }, () => {
+  let browser: import('playwright-core').BrowserContext;
+  let server: DevServer;
+  let dir: string;
+  const shots = mkdtempSync(path.join(tmpdir(), 'narwhal-shots-'));
+  const profile = mkdtempSync(path.join(tmpdir(), 'narwhal-chromium-'));
+
+  before(async () => {
+    const { chromium } = await import('playwright-core');
+    // A fresh profile directory (Playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 30_000,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    dir = copyDevApp({ keep: true });
+    server = await startDev(['app.ts'], { cwd: dir });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(shots, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  const screenshot = async (page: import('playwright-core').Page, name: string) => {
+    const file = path.join(shots, name);
+    await page.screenshot({ path: file, fullPage: true });
+    const png = readFileSync(file);
+    assert.ok(png.length > 1000, `screenshot ${name} is ${png.length} bytes`);
+    assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
+  };
+
+  it('shows an uncaught exception with the frame at the app\'s .ts line', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${server.url}/boom?why=sprockets`);
+    assert.equal(response?.status(), 500);
+    assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
+    assert.equal(await page.title(), 'TypeError at /boom?why=sprockets');
+    assert.equal(await page.textContent('#message'), 'TypeError: the widget broke: sprockets');
+    const firstFrame = page.locator('#traceback .frame.app').first();
+    assert.match(await firstFrame.locator('.loc').textContent() ?? '', new RegExp(`${path.join(dir, 'helpers.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+$`));
+    assert.match(await firstFrame.locator('.hit').textContent() ?? '', /^7\s+throw new TypeError/);
+    assert.equal(await page.locator('#request td', { hasText: 'sprockets' }).count() > 0, true);
+    assert.ok(await page.locator('#environment').isVisible());
+    await screenshot(page, 'exception.png');
+    await page.close();
+  });
+
+  it('shows a broken edit as the load error with file, line and code frame, until the fix', async () => {
+    const goodWorker = server.readyPids().at(-1)!;
+    writeFileSync(path.join(dir, 'message.ts'), "export const message: string = 'oops' +;\n");
+    await waitFor('the load-error page', async () => (await request(`${server.url}/`)).status === 500);
+    await server.waitForLog(new RegExp(`Worker ${goodWorker} retired`));
+    const page = await browser.newPage();
+    const response = await page.goto(`${server.url}/`);
+    assert.equal(response?.status(), 500);
+    assert.match(await page.title(), /^The app failed to load: TransformError/);
+    assert.match(await page.textContent('header .where') ?? '', new RegExp(`message\\.ts:1:\\d+`));
+    assert.match(await page.locator('#location .hit').textContent() ?? '', /^1\s+export const message: string = 'oops' \+;/);
+    await screenshot(page, 'load-error.png');
+    const errorWorker = server.readyPids().at(-1)!;
+    writeFileSync(path.join(dir, 'message.ts'), "export const message: string = 'repaired';\n");
+    await waitFor('the repaired app', async () => (await request(`${server.url}/`)).status === 200);
+    // The error-mode worker serves until it has retired (readiness-gated: new first, then old).
+    await server.waitForLog(new RegExp(`Worker ${errorWorker} retired`));
+    const again = await page.goto(`${server.url}/`);
+    assert.equal(again?.status(), 200);
+    assert.equal((await page.textContent('body'))?.trim(), 'repaired');
+    await page.close();
+  });
+});
