@@ -2,7 +2,8 @@
 // version, print or check config, serve). User mistakes end as one line and a
 // named exit code; bugs in Narwhal end with their stack.
 
-import { readEnv, applyEnv, readInheritedSockets } from '../config/env.js';
+import { spawn } from 'node:child_process';
+import { readEnv, applyEnv, daemonEnv, isDaemonChild, readInheritedSockets, readSystemdNotify } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
 import { loadApp } from '../app/loader.js';
 import { Arbiter } from '../master/arbiter.js';
@@ -25,6 +26,18 @@ function report(err: unknown): number {
   }
   write(process.stderr, `narwhal: internal error: ${describeError(err)}`);
   return EXIT_CODES.ERROR;
+}
+
+/** --daemon: the same command again, in a new session, detached; this process returns at once. */
+function daemonize(cwd: string, keepStdio: boolean): number {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    cwd,
+    env: daemonEnv(),
+    detached: true,
+    stdio: keepStdio ? 'inherit' : 'ignore',
+  });
+  child.unref();
+  return EXIT_CODES.OK;
 }
 
 export async function main(fullArgv: readonly string[]): Promise<number> {
@@ -77,6 +90,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
       return EXIT_CODES.OK;
     }
+    if (config.daemon && !isDaemonChild()) return daemonize(startDir, config.enableStdioInheritance);
     let reloader: DevReloader | null = null;
     const standby = config.reload ? new StandbySpawner() : null;
     const arbiter = new Arbiter({
@@ -85,6 +99,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       cwd,
       startDir,
       inherited: readInheritedSockets(),
+      systemd: readSystemdNotify(),
       version: VERSION,
       preload: config.preloadApp ? async () => void (await importApp()) : undefined,
       spawn: standby?.spawn,

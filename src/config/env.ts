@@ -28,9 +28,16 @@ function withoutSocketVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
+/** A worker's environment also loses the service manager's variables and --daemon's marker. */
+function withoutMasterVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = withoutSocketVars(env);
+  for (const name of [...NOTIFY_VARS, DAEMON_VAR]) delete out[name];
+  return out;
+}
+
 /** The environment a worker starts with: the master's, plus `-e` values. */
 export function workerEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  return { ...withoutSocketVars(process.env), ...extra };
+  return { ...withoutMasterVars(process.env), ...extra };
 }
 
 /** Listening sockets this master inherited instead of binding: from an old master (USR2) or systemd. */
@@ -69,6 +76,35 @@ export function upgradeEnv(labels: readonly string[]): NodeJS.ProcessEnv {
     NARWHAL_FD: labels.map((_, i) => String(3 + i)).join(','),
     NARWHAL_FD_LABELS: JSON.stringify(labels),
   };
+}
+
+/** What systemd tells a Type=notify service: where to send notifications, and its watchdog. */
+export interface SystemdNotifyEnv {
+  readonly socket: string;
+  /** Microseconds between the pings systemd expects, when its watchdog is on for this process. */
+  readonly watchdogUsec: number | null;
+}
+
+export function readSystemdNotify(env: NodeJS.ProcessEnv = process.env, pid: number = process.pid): SystemdNotifyEnv | null {
+  const socket = env['NOTIFY_SOCKET'];
+  if (!socket) return null;
+  const usec = Number(env['WATCHDOG_USEC'] ?? '0');
+  const forPid = env['WATCHDOG_PID'] ? Number(env['WATCHDOG_PID']) : pid;
+  return { socket, watchdogUsec: usec > 0 && forPid === pid ? usec : null };
+}
+
+/** Variables of the service manager that belong to the master alone. */
+const NOTIFY_VARS = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
+
+/** Set in the detached process of --daemon, so it does not detach again. */
+const DAEMON_VAR = 'NARWHAL_DAEMONIZED';
+
+export function isDaemonChild(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[DAEMON_VAR] === '1';
+}
+
+export function daemonEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, [DAEMON_VAR]: '1' };
 }
 
 /** Applies `-e` values to this process (the master, for --preload and --check-config). */

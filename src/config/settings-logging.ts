@@ -57,7 +57,7 @@ export const LOGGING_SETTINGS = {
     type: flag,
     default: false,
     summary: 'Keep stdio open when detached (daemon mode).',
-    docs: 'Gunicorn uses this to keep a daemon\'s stdout and stderr instead of /dev/null. Narwhal\'s workers always inherit the master\'s stdio and Node does not buffer it, so without a daemon mode this is accepted for compatibility and changes nothing.',
+    docs: 'As in Gunicorn: with `--daemon`, the detached master and its workers keep the terminal\'s stdout and stderr instead of /dev/null. Without `--daemon` it changes nothing: workers always inherit the master\'s stdio, and Node.js does not buffer it (Python needed PYTHONUNBUFFERED for that).',
   }),
   accessLogJson: setting({
     name: 'access_log_json',

@@ -370,6 +370,15 @@ export const SETTINGS = {
     summary: 'A path the worker answers itself, for load balancers and probes: 200 while serving, 503 once draining.',
     docs: 'Off by default. Requests for this path (any query string) never reach the app: a worker answers `200 OK` while it serves and `503` with `Connection: close` once it is draining (TERM, reload, scale-down), so a balancer that keeps connections open takes it out of rotation before it closes. Other methods than GET and HEAD get 405.',
   }),
+  daemon: setting({
+    name: 'daemon',
+    section: 'Server mechanics',
+    cli: ['-D', '--daemon'],
+    type: flag,
+    default: false,
+    summary: 'Detach from the terminal and run in the background.',
+    docs: 'The command starts the master in a new session and returns at once (exit 0); pair it with `--pid` to find the master, and with `--error-logfile` (or `-R`) to see its log, since stdio goes to /dev/null. Under systemd, Docker or Kubernetes, do not use it: they want the master in the foreground.',
+  }),
   pidfile: setting({
     name: 'pidfile',
     section: 'Server mechanics',

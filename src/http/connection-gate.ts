@@ -32,11 +32,11 @@ interface Fixup {
   readonly close: boolean;
 }
 
-type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'closed' | 'failed';
+type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'tunnel' | 'closed' | 'failed';
 type Deliver = (chunk: Buffer) => void;
 
 /** node:http's internal record of the response being written on a socket. */
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean };
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean; parser?: unknown };
 
 const GRACE_MS = 2000;
 const CRLF = Buffer.from('\r\n');
@@ -49,8 +49,11 @@ export class ConnectionGate {
   readonly #trustedScheme: boolean;
   readonly #fixups = new Map<string, Fixup>();
   #phase: Phase;
+  /** An incomplete head (or PROXY header): a buffer grown by doubling, and how much of it is used. */
   #pending: Buffer | null = null;
+  #pendingLength = 0;
   #scanFrom = 0;
+  #lineEnd = -1;
   #remaining = 0;
   /** The current Content-Length body reaches the parser chunked (see #head). */
   #reframed = false;
@@ -73,7 +76,12 @@ export class ConnectionGate {
     socket.removeListener('data', nodeOnData);
     const gate = new ConnectionGate(socket, nodeOnData, opts);
     // Adding a data listener makes node:http stop consuming the socket natively.
-    socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
+    const onData = (chunk: Buffer) => {
+      // After an accepted upgrade node:http lets go of the socket; so does the gate.
+      if (gate.#phase === 'tunnel' && !gate.#socket.parser) socket.removeListener('data', onData);
+      else gate.#onData(chunk);
+    };
+    socket.on('data', onData);
     socket.once('close', () => gate.#clearTimers());
     // Before node:http's own end handler, which would call a short body an error.
     socket.prependListener('end', () => gate.#onEnd());
@@ -119,6 +127,10 @@ export class ConnectionGate {
 
   #onData(chunk: Buffer): void {
     if (this.#phase === 'closed' || this.#phase === 'failed') return;
+    if (this.#phase === 'tunnel') {
+      this.#forward(chunk);
+      return;
+    }
     const out: Buffer[] = [];
     let error: unknown = null;
     try {
@@ -157,13 +169,14 @@ export class ConnectionGate {
       switch (this.#phase) {
         case 'proxy':
         case 'head': {
-          const buf = this.#pending ? Buffer.concat([this.#pending, data.subarray(i)]) : data.subarray(i);
-          this.#pending = null;
+          const buf = this.#pending ? this.#append(data.subarray(i)) : data.subarray(i);
           const used = this.#phase === 'proxy' ? this.#proxy(buf) : this.#head(buf, out);
           if (used < 0) {
-            this.#pending = buf;
+            if (!this.#pending) this.#append(buf);
             return;
           }
+          this.#pending = null;
+          this.#pendingLength = 0;
           data = buf;
           i = used;
           break;
@@ -187,10 +200,26 @@ export class ConnectionGate {
           else this.#armBodyTimer();
           break;
         }
+        case 'tunnel':
+          out.push(data.subarray(i));
+          return;
         default:
           return;
       }
     }
+  }
+
+  /** Adds to the incomplete head; copying stays linear however small the packets. */
+  #append(bytes: Buffer): Buffer {
+    const needed = this.#pendingLength + bytes.length;
+    if (!this.#pending || needed > this.#pending.length) {
+      const grown = Buffer.allocUnsafe(Math.max(1024, needed * 2));
+      this.#pending?.copy(grown, 0, 0, this.#pendingLength);
+      this.#pending = grown;
+    }
+    bytes.copy(this.#pending, this.#pendingLength);
+    this.#pendingLength = needed;
+    return this.#pending.subarray(0, needed);
   }
 
   /** Returns bytes consumed, or -1 when more are needed. */
@@ -216,12 +245,14 @@ export class ConnectionGate {
     // RFC 9112 2.2: ignore empty lines before a request line.
     while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
     if (start >= buf.length || (start === buf.length - 1 && buf[start] === 13)) return start === buf.length ? start : -1;
-    const lineEnd = buf.indexOf('\r\n', start);
+    // Heads that trickle in are not rescanned from their start on every packet.
+    const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf('\r\n', start);
     if (lineEnd < 0) {
       if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
       return this.#needMore(buf, start);
     }
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+    this.#lineEnd = lineEnd;
     const end = buf.indexOf('\r\n\r\n', Math.max(lineEnd, start + this.#scanFrom));
     if (end < 0) {
       if (buf.length - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
@@ -229,20 +260,26 @@ export class ConnectionGate {
     }
     if (end - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
     this.#scanFrom = 0;
+    this.#lineEnd = -1;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
     this.#clearHeaderTimer();
     // A Content-Length body still on its way reaches the parser chunked, so
     // that a client closing its side early ends the body where it stopped
     // (as Gunicorn reads it) instead of failing the request.
-    this.#reframed = typeof head.body === 'number' && head.body > buf.length - end - 4;
+    this.#reframed = !head.upgrade && typeof head.body === 'number' && head.body > buf.length - end - 4;
     out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
     this.#closeAfterBody = head.close;
-    if (head.body === 'chunked') {
+    if (head.upgrade) {
+      // node:http decides whether the app takes the upgrade; either way it reads what follows.
+      this.#phase = 'tunnel';
+    } else if (head.body === 'chunked') {
       this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
       this.#phase = 'chunked';
+      this.#armBodyTimer();
     } else if (head.body > 0) {
       this.#remaining = head.body;
       this.#phase = 'length';
+      this.#armBodyTimer();
     } else {
       this.#bodyDone();
     }
@@ -291,6 +328,7 @@ export class ConnectionGate {
   #reject(err: HttpError): void {
     this.#phase = 'failed';
     this.#pending = null;
+    this.#pendingLength = 0;
     this.#clearTimers();
     this.#opts.onReject?.(err, this.#socket);
     // A broken body: the app already has the request, so only closing can tell it.

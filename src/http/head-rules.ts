@@ -56,6 +56,8 @@ export interface RequestHead {
   readonly body: number | 'chunked';
   /** The connection ends after this request. */
   readonly close: boolean;
+  /** A protocol switch (WebSocket): what follows the head is not HTTP/1.1 if the app accepts. */
+  readonly upgrade: boolean;
   /** Close even though node:http would keep the connection (a coded body). */
   readonly forceClose: boolean;
   /** What node:http's parser is given, when the wire bytes cannot be. */
@@ -234,13 +236,17 @@ function framing(headers: string[], minor: number, major: number): Framing {
   return { body: length ?? 0, forceClose: state.forceClose, teRewrite: te > 0 };
 }
 
-function connectionCloses(headers: string[], major: number, minor: number): boolean {
-  let tokens: string[] = [];
+/** What the Connection fields say: close after this request, or switch protocols. */
+function connection(headers: string[], major: number, minor: number): { close: boolean; upgrade: boolean } {
+  let tokens: string[] | null = null;
+  let upgradeField = false;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === 'connection') tokens = tokens.concat(headers[i + 1]!.toLowerCase().split(',').map(trimSpTab));
+    const lower = headers[i]!.toLowerCase();
+    if (lower === 'connection') (tokens ??= []).push(...headers[i + 1]!.toLowerCase().split(',').map(trimSpTab));
+    else if (lower === 'upgrade') upgradeField = true;
   }
-  if (tokens.includes('close')) return true;
-  return major === 1 && minor === 0 ? !tokens.includes('keep-alive') : false;
+  const close = tokens?.includes('close') || (major === 1 && minor === 0 && !tokens?.includes('keep-alive'));
+  return { close: Boolean(close), upgrade: upgradeField && Boolean(tokens?.includes('upgrade')) };
 }
 
 /**
@@ -258,7 +264,8 @@ export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean
   const rl = requestLine(line, rules);
   const fields = headerFields(lines, rules, trustedScheme, suspect);
   const fr = framing(fields.headers, rl.minor, rl.major);
-  const close = connectionCloses(fields.headers, rl.major, rl.minor) || fr.forceClose;
+  const conn = connection(fields.headers, rl.major, rl.minor);
+  const close = conn.close || fr.forceClose;
   const fwdMethod = PARSER_METHODS.has(rl.method) ? rl.method : 'GET';
   const fwdTarget = rl.method === 'CONNECT' || !(PARSER_SAFE_TARGET.test(rl.target) || rl.target === '*') ? '/' : rl.target;
   let forward: RequestHead['forward'] = null;
@@ -270,5 +277,5 @@ export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean
     }
     forward = { method: fwdMethod, target: fwdTarget, headers: fwdHeaders, fixHeaders: fr.teRewrite };
   }
-  return { method: rl.method, target: rl.target, major: rl.major, minor: rl.minor, headers: fields.headers, body: fr.body, close, forceClose: fr.forceClose, forward };
+  return { method: rl.method, target: rl.target, major: rl.major, minor: rl.minor, headers: fields.headers, body: fr.body, close, upgrade: conn.upgrade && rl.method === 'GET', forceClose: fr.forceClose, forward };
 }

@@ -10,6 +10,7 @@ import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
 import { accessRecord } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
+import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import type { HealthResponder } from './health.js';
 import { ContradictorySchemeHeaders, FORWARDED_INFO, forwardedInfo, type ProxyTrust } from './proxy-headers.js';
@@ -165,7 +166,8 @@ export class HttpServer {
   }
 
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
-    this.#gates.get(req.socket)?.prepare(req, res);
+    // Only a head the gate rewrote carries its marker, last.
+    if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
     this.#served++;
     this.#active.add(res);
     const socket = req.socket;

@@ -19,10 +19,11 @@ import { MasterMetrics } from '../metrics/master-metrics.js';
 import { MetricsEndpoint } from '../metrics/endpoint.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
-import type { InheritedSockets } from '../config/env.js';
+import type { InheritedSockets, SystemdNotifyEnv } from '../config/env.js';
 import { Upgrade } from './upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { Pidfile } from './pidfile.js';
+import { SystemdNotifier } from './sd-notify.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { spawnWorker, type SpawnOptions } from './spawn.js';
 import { timeoutMessage } from './stack-report.js';
@@ -49,6 +50,8 @@ export interface ArbiterOptions {
   readonly onSpawn?: (worker: WorkerHandle) => void;
   /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
   readonly onReloadDone?: (ok: boolean) => void;
+  /** Set when systemd started the master as a Type=notify service. */
+  readonly systemd?: SystemdNotifyEnv | null;
 }
 
 type Event =
@@ -91,6 +94,7 @@ export class Arbiter {
   #logger: Logger;
   #logging: Logging;
   #reportedWorkers = -1;
+  readonly #systemd: SystemdNotifier | null;
   #metrics: { master: MasterMetrics; collector: MetricsCollector; endpoint: MetricsEndpoint } | null = null;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
@@ -119,6 +123,7 @@ export class Arbiter {
     this.#logging = createLogging(this.#config, procName(this.#config));
     this.#logger = this.#logging.logger;
     this.#upgrade = new Upgrade(options.inherited ?? null, this.#logger);
+    this.#systemd = options.systemd ? new SystemdNotifier(options.systemd, this.#logger) : null;
   }
 
   get logger(): Logger {
@@ -349,7 +354,10 @@ export class Arbiter {
   #onReady(worker: WorkerHandle): void {
     if (!this.#workers.has(worker.pid) || worker.state !== 'booting') return;
     worker.state = 'ready';
-    if (!this.#everReady) void this.#hook('whenReady');
+    if (!this.#everReady) {
+      void this.#hook('whenReady');
+      this.#systemd?.notify('ready', `Serving with ${this.#target} workers`);
+    }
     this.#everReady = true;
     this.#bootFailures = 0;
     this.#logger.debug(`Worker ${worker.pid} is ready (generation ${worker.generation})`);
@@ -431,8 +439,13 @@ export class Arbiter {
     if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
       this.#reloadFrom = null;
       this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
-      this.#options.onReloadDone?.(true);
+      this.#reloadDone(true);
     }
+  }
+
+  #reloadDone(ok: boolean): void {
+    this.#options.onReloadDone?.(ok);
+    this.#systemd?.notify('ready', ok ? `Serving with ${this.#target} workers` : 'Reload failed; the previous workers serve');
   }
 
   /** statsd's `workers` gauge, sent when the count of live workers changes. */
@@ -449,12 +462,13 @@ export class Arbiter {
       next = await this.#options.reresolve();
     } catch (e) {
       this.#logger.error(`Reload aborted, the current workers keep serving: ${(e as Error).message}`);
-      this.#options.onReloadDone?.(false);
+      this.#reloadDone(false);
       return;
     }
     if (next.config.bind.join(',') !== this.#config.bind.join(',')) {
       this.#logger.warning('bind changed in the new configuration; addresses change only on a restart');
     }
+    this.#systemd?.notify('reloading', 'Reloading');
     this.#reloadFrom ??= { config: this.#config, configFile: this.#configFile, generation: this.#generation, target: this.#target };
     this.#config = next.config;
     this.#configFile = next.configFile;
@@ -479,7 +493,7 @@ export class Arbiter {
     this.#setTarget(from.target);
     this.#generation = from.generation;
     this.#reloadFrom = null;
-    this.#options.onReloadDone?.(false);
+    this.#reloadDone(false);
   }
 
   #killStuckWorkers(): void {
@@ -519,6 +533,7 @@ export class Arbiter {
       return;
     }
     this.#stopping = { code, reason };
+    this.#systemd?.notify('stopping', reason ?? 'Stopping');
     for (const l of this.#listeners) l.close({ keepPath: this.#upgrade.newMasterRunning });
     this.#listeners = [];
     const timeout = this.#config.gracefulTimeout;
@@ -544,6 +559,7 @@ export class Arbiter {
   }
 
   #cleanup(): void {
+    this.#systemd?.close();
     this.#metrics?.endpoint.close();
     this.#metrics = null;
     if (this.#tick) clearInterval(this.#tick);

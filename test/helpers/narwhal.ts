@@ -45,12 +45,12 @@ export class Narwhal {
   #exit: Exit | null = null;
 
   /** `command` replaces `node dist/bin/narwhal.js` (a script that execs narwhal, say). */
-  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string; command?: readonly string[] } = {}) {
+  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string; command?: readonly string[]; stdio?: import('node:child_process').StdioOptions } = {}) {
     const [exe, ...pre] = opts.command ?? [opts.execPath ?? process.execPath, BIN];
     this.proc = spawn(exe!, [...pre, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '', FORWARDED_ALLOW_IPS: '', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     started.add(this.proc);

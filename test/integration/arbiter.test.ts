@@ -166,6 +166,20 @@ describe('master and workers', () => {
     assert.equal(existsSync(sock), false);
   });
 
+  test('fd://N serves on a socket the parent process bound and passed down', async () => {
+    // Bound, not listening, as a supervisor would hand it over (the test process never accepts on it).
+    const createServerHandle = (net as unknown as { _createServerHandle: (a: string, p: number, t: number) => { fd: number; getsockname(o: object): void; close(): void } })._createServerHandle;
+    const handle = createServerHandle('127.0.0.1', 0, 4);
+    const out: { port?: number } = {};
+    handle.getsockname(out);
+    const n = new Narwhal([app('hello.ts'), '--bind', 'fd://3', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe', handle.fd] });
+    handle.close();
+    await n.waitForLog(/Listening at: fd:\/\/3/);
+    await waitFor('a ready worker', () => n.readyPids().length === 1);
+    assert.match((await request(`http://127.0.0.1:${out.port}/via-fd`)).body, /via-fd/);
+    assert.equal((await n.stop()).code, 0);
+  });
+
   test('an address already in use: one line, exit 5', async () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));

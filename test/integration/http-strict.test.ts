@@ -64,6 +64,8 @@ describe('strict HTTP/1.1 in a worker', () => {
     assert.deepEqual(responses.map((r) => r.status), [200, 400]);
     assert.equal(echo(responses[0]!.body).url, '/ok');
     assert.match(responses[1]!.head, /\r\nConnection: close/i);
+    // As Gunicorn, the reason goes to the debug log, not to the client.
+    await server.waitForLog(/Rejected a request from 127\.0\.0\.1: 400 repeated Host/);
   });
 
   it('answers 408 and closes when the head does not arrive in time', async () => {
@@ -76,6 +78,12 @@ describe('strict HTTP/1.1 in a worker', () => {
 
   it('closes a connection whose body stalls, without answering it', async () => {
     const { data, closed } = await exchange(server.port, Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'), { halfClose: false, timeoutMs: 5000 });
+    assert.equal(closed, true);
+    assert.ok(parseResponses(data).every((r) => r.status >= 400), data.toString('latin1'));
+  });
+
+  it('closes a connection whose announced body never starts', async () => {
+    const { data, closed } = await exchange(server.port, Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n'), { halfClose: false, timeoutMs: 5000 });
     assert.equal(closed, true);
     assert.ok(parseResponses(data).every((r) => r.status >= 400), data.toString('latin1'));
   });
