@@ -98,6 +98,13 @@ describe('fetch-style contract', { timeout: 60_000 }, () => {
     assert.equal(body.remoteAddress, '127.0.0.1');
   });
 
+  test('the URL reads as Request would parse it, and copies of the request carry its body', async () => {
+    const { data } = await rawExchange(server.port, 'GET /x/../echo HTTP/1.1\r\nHost: EXAMPLE.test\r\nConnection: close\r\n\r\n');
+    assert.equal((JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4)) as { url: string }).url, 'http://example.test/echo');
+    const r = await request(`${server.url}/copy-body`, { method: 'PUT', body: 'payload', headers: { 'content-type': 'text/x-payload' } });
+    assert.deepEqual(JSON.parse(r.body), { a: 'payload', b: 'payload', before: false, method: 'PUT', type: 'text/x-payload' });
+  });
+
   test('the body is not read unless the app asks, and is read when it does', async () => {
     // 8 MiB announced, only 1 byte sent: the app answers without waiting for the rest.
     const { req, response } = openUpload(`${server.url}/ignore-body`, { 'content-length': String(8 * 1024 * 1024) });
