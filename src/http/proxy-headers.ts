@@ -150,3 +150,15 @@ export function forwardedInfo(req: IncomingMessage): ForwardedInfo {
   const remoteAddress = req.socket.remoteAddress ?? '';
   return { scheme: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', clientAddress: remoteAddress, remoteAddress };
 }
+
+/** The request URL's scheme (fetch-request.ts): as trusted proxies say, else the connection's own. */
+export function schemeOf(req: IncomingMessage): 'http' | 'https' {
+  const info = (req as unknown as { [FORWARDED_INFO]?: ForwardedInfo })[FORWARDED_INFO];
+  return info ? info.scheme : (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+}
+
+/** The client address for `ctx.clientAddress` (fetch-adapter.ts). */
+export function clientAddressOf(req: IncomingMessage): string {
+  const info = (req as unknown as { [FORWARDED_INFO]?: ForwardedInfo })[FORWARDED_INFO];
+  return info ? info.clientAddress : (req.socket.remoteAddress ?? '');
+}

@@ -13,7 +13,7 @@ import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import type { HealthResponder } from './health.js';
-import { ContradictorySchemeHeaders, FORWARDED_INFO, forwardedInfo, type ProxyTrust } from './proxy-headers.js';
+import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './proxy-headers.js';
 import { errorResponse } from './http-error.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
@@ -82,7 +82,7 @@ export class HttpServer {
     const hooks = options.hooks;
     const inner: Listener =
       app.kind === 'fetch'
-        ? fetchAdapter(hooks ? withHooks(app.handler, hooks) : app.handler, { onError, waitUntil: (p) => this.#waitUntil(p), forwarded: forwardedInfo })
+        ? fetchAdapter(hooks ? withHooks(app.handler, hooks) : app.handler, { onError, waitUntil: (p) => this.#waitUntil(p) })
         : (req, res) => {
             if (hooks) {
               hooks.preRequest?.(req);

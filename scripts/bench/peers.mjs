@@ -1,0 +1,118 @@
+// The servers the bench compares: how to start each one with N workers on a
+// port and how to stop it. A peer that cannot run here (a missing package or
+// binary) says why, and the bench reports it as skipped. Used by scripts/bench.mjs.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+function resolvePackage(name) {
+  try {
+    return require.resolve(name);
+  } catch {
+    return null;
+  }
+}
+
+function which(bin) {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Starts a detached process group so the whole tree can be stopped at once. */
+function startGroup(cmd, args, opts) {
+  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    pid: child.pid,
+    stderr: () => stderr,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Each peer: `name`, `label`, `why()` (null when it can run, else the reason to
+ * skip) and `start({ node, port, workers, root })` -> { pid, stop, stderr, exited }.
+ */
+export function peers(root) {
+  const bench = path.join(root, 'scripts/bench/apps');
+  const narwhal = path.join(root, 'dist/bin/narwhal.js');
+  const clusterPeer = (name, label, kind, pkg) => ({
+    name,
+    label,
+    why: () => (pkg && !resolvePackage(pkg) ? `npm package ${pkg} is not installed (npm ci)` : null),
+    start: ({ node, port, workers }) => startGroup(node, [path.join(bench, 'cluster.mjs'), kind, String(port), String(workers)], { cwd: root }),
+  });
+  const narwhalPeer = (name, label, app) => ({
+    name,
+    label,
+    why: () => (existsSync(narwhal) ? null : 'dist/ is missing (npm run build)'),
+    start: ({ node, port, workers }) =>
+      startGroup(node, [narwhal, path.join(bench, app), '--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--log-level', 'warning'], {
+        cwd: root,
+        env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '' },
+      }),
+  });
+  return [
+    clusterPeer('node', 'node:http + cluster', 'node', null),
+    {
+      name: 'pm2',
+      label: 'PM2 cluster mode',
+      why: () => (resolvePackage('pm2/package.json') ? null : 'npm package pm2 is not installed (npm ci)'),
+      start: ({ node, port, workers }) => startPm2(node, port, workers, bench),
+    },
+    clusterPeer('hono', '@hono/node-server + cluster', 'hono', '@hono/node-server'),
+    clusterPeer('srvx', 'srvx + cluster', 'srvx', 'srvx'),
+    narwhalPeer('narwhal-fetch', 'Narwhal, fetch-style', 'narwhal-fetch.mjs'),
+    narwhalPeer('narwhal-node', 'Narwhal, node-style', 'narwhal-node.mjs'),
+    {
+      name: 'gunicorn',
+      label: 'Gunicorn (sync workers, WSGI)',
+      why: () => (which('gunicorn') ? null : 'gunicorn is not installed (apt-get install gunicorn)'),
+      start: ({ port, workers }) =>
+        startGroup('gunicorn', ['--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', '--chdir', bench, 'hello_wsgi:app'], { cwd: root }),
+    },
+  ];
+}
+
+/** PM2 runs a daemon (the "God" process) that forks the app instances; its pid is the master. */
+function startPm2(node, port, workers, bench) {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'narwhal-bench-pm2-'));
+  const cli = path.join(path.dirname(resolvePackage('pm2/package.json')), 'bin/pm2');
+  const env = { ...process.env, PM2_HOME: home, BENCH_PORT: String(port) };
+  const r = spawnSync(node, [cli, 'start', path.join(bench, 'pm2-hello.cjs'), '-i', String(workers), '--name', 'hello'], { env, encoding: 'utf8' });
+  const pidFile = path.join(home, 'pm2.pid');
+  if (r.status !== 0 || !existsSync(pidFile)) throw new Error(`pm2 start failed: ${r.stderr || r.stdout}`);
+  const pid = Number(spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim());
+  return {
+    pid,
+    stderr: () => r.stderr,
+    exited: () => !existsSync(`/proc/${pid}`),
+    async stop() {
+      spawnSync(node, [cli, 'kill'], { env, encoding: 'utf8' });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

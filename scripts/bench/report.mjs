@@ -1,0 +1,95 @@
+// Renders bench results: a plain table for the terminal and the markdown page
+// docs/benchmarks.md (ratios against raw node:http, the machine, the command).
+// Used by scripts/bench.mjs.
+
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+
+const fmt = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+function version(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 || r.stdout ? `${r.stdout}${r.stderr}`.split('\n').find((l) => l.trim()) ?? 'unknown' : 'not installed';
+}
+
+/** What the numbers were measured on. */
+export function machine(opts, runs) {
+  return {
+    cpu: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    nodes: runs.map((r) => r.version).join(', '),
+    wrk: version('wrk', ['-v']).trim(),
+    gunicorn: version('gunicorn', ['--version']).trim(),
+    settings: `${opts.workers} workers per server; wrk -t${opts.threads} -c${opts.connections}, ${opts.seconds} s per run, ${opts.reps} interleaved repetitions (medians), load generator on the same machine`,
+  };
+}
+
+function rowsOf(run) {
+  const lines = [];
+  for (const block of run.rows) {
+    for (const p of block.peers) {
+      lines.push([block.mode, p.label, fmt(p.rpsRatio, 2) + 'x', fmt(p.cpuRatio, 2) + 'x', fmt(p.rps, 0), fmt(p.cpu, 1), String(p.errors)]);
+    }
+  }
+  return lines;
+}
+
+const HEAD = ['connections', 'server', 'req/s vs node:http', 'CPU/req vs node:http', 'req/s', 'CPU us/req', 'errors'];
+
+/** A fixed-width table for the terminal. */
+export function renderTable(run) {
+  const lines = [HEAD, ...rowsOf(run)];
+  const widths = HEAD.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const text = lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  const skipped = run.skipped.map((s) => `skipped: ${s.label} (${s.why})`);
+  return [`\n${run.version}`, ...text, ...skipped].join('\n');
+}
+
+/** docs/benchmarks.md: ratios first; absolute numbers only beside them. */
+export function renderMarkdown(runs, info, command) {
+  const out = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench -- --markdown docs/benchmarks.md`; rerun it rather than editing by hand. -->',
+    '',
+    'Narwhal and its peers serve the same hello app (`scripts/bench/apps/`: a 14-byte text/plain body) with the same',
+    'number of workers, side by side in one run. Ratios are against raw `node:http` under `cluster` with workers',
+    'accepting on the shared socket (`SCHED_NONE`), measured in the same run. **req/s vs node:http**: higher is',
+    'better. **CPU/req vs node:http**: the server processes\' own CPU time (utime+stime of the master and all its',
+    'children, from /proc, before and after each run) per request; lower is better. Absolute numbers depend on the',
+    'machine and on wrk sharing its cores; compare the ratios.',
+    '',
+    'Reproduce with:',
+    '',
+    '```sh',
+    command,
+    '```',
+    '',
+    'Notes on the peers:',
+    '',
+    '- Every fetch-style server runs the same handler, `new Response(body, { headers })` with the global `Response`.',
+    '  `@hono/node-server` replaces `globalThis.Request` and `Response` with its own lighter classes by default',
+    '  (`overrideGlobalObjects`), so its handler builds Hono\'s Response, not Node\'s. Narwhal never patches globals:',
+    '  its apps get Node\'s own Request (a subclass of it) and build Node\'s own Response, whose constructor alone',
+    '  costs about as much CPU as a whole raw `node:http` request on Node 20.',
+    '- PM2 cluster mode uses Node\'s default round-robin scheduling (the master accepts and hands sockets over);',
+    '  the others let workers accept on the shared socket.',
+    '- Gunicorn runs its default sync workers, which close the connection after every response, so its keep-alive',
+    '  row is connection-per-request too.',
+    '',
+    'Machine:',
+    '',
+    `- CPU: ${info.cpu}; memory: ${info.memory}; kernel: ${info.kernel}`,
+    `- Node: ${info.nodes}; ${info.wrk}; ${info.gunicorn}`,
+    `- ${info.settings}`,
+    '',
+  ];
+  for (const run of runs) {
+    out.push(`## Node ${run.version}`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`);
+    for (const l of rowsOf(run)) out.push(`| ${l.join(' | ')} |`);
+    for (const s of run.skipped) out.push('', `Skipped: ${s.label} (${s.why}).`);
+    out.push('');
+  }
+  return out.join('\n');
+}
