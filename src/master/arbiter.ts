@@ -128,7 +128,7 @@ export class Arbiter {
     };
   }
 
-  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'onExit'>(name: K): Promise<void> {
+  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'preExec' | 'onExit'>(name: K): Promise<void> {
     return callHook(this.#logger, name, this.#config[name], this.#view());
   }
 
@@ -262,7 +262,9 @@ export class Arbiter {
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
       case 'SIGUSR2':
-        if (!this.#stopping) this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+        if (this.#stopping) return;
+        await this.#hook('preExec');
+        this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
         return;
       case 'SIGWINCH':
         return this.#stopWorkersForNewMaster();
