@@ -35,6 +35,7 @@ export const HOOK_SETTINGS = {
   workerAbort: row<WorkerHook>('worker_abort', 'Called in the worker when it gets SIGABRT: `(worker)`.', 'A worker whose event loop is blocked cannot run JavaScript, so this runs only where the loop is free.'),
   preRequest: row<PreRequestHook>('pre_request', 'Called in the worker before each request reaches the app: `(worker, request)`.', 'For fetch-style apps `request` is the Request; for node-style apps, the IncomingMessage. Not awaited.'),
   postRequest: row<PostRequestHook>('post_request', 'Called in the worker after each response is finished: `(worker, request, { status })`.', 'Not awaited; a throw is logged.'),
+  preExec: row<MasterHook>('pre_exec', 'Called in the master just before it starts a new master for a live upgrade (USR2): `(server)`.', 'Awaited; the new master inherits the listening sockets. A throw is logged and the upgrade goes on.'),
   childExit: row<MasterWorkerHook>('child_exit', 'Called in the master just after a worker exited: `(server, worker)`.', 'For every exit: retired, crashed or killed.'),
   workerExit: row<WorkerHook>('worker_exit', 'Called in the worker just before it exits after a graceful stop: `(worker)`.', 'Awaited, within the graceful timeout.'),
   nworkersChanged: row<NWorkersChangedHook>('nworkers_changed', 'Called in the master when the worker count changes: `(server, newValue, oldValue)`.', 'By TTIN, TTOU or a reload with another `workers`.'),

@@ -5,8 +5,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { schemeOf } from './proxy-headers.js';
 
+/** node:http hands over the target's bytes as latin1 characters; URLs want them percent-encoded. */
+function encodeHighBytes(target: string): string {
+  if (!/[^\x00-\x7f]/.test(target)) return target;
+  let out = '';
+  for (const byte of Buffer.from(target, 'latin1')) out += byte < 0x80 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
 function requestUrl(req: IncomingMessage): string {
-  const target = req.url ?? '/';
+  const target = encodeHighBytes(req.url ?? '/');
   if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') return target; // absolute-form carries scheme and host
   const host = req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
   return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;

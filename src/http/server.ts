@@ -213,6 +213,11 @@ export class HttpServer {
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
+    if (!res.writableEnded && (res.destroyed || req.socket.destroyed)) {
+      // The client left mid-request (its body stream or our writes failed): not the app's fault.
+      this.#options.logger.debug(`Client went away during ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
     if (!res.headersSent && this.#options.renderError) {
       this.#options.renderError(err, req, res);

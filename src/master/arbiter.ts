@@ -8,16 +8,14 @@ import { createInterface } from 'node:readline';
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
 import type { RecycleKind } from '../ipc/messages.js';
-import { accessSync, constants, statSync } from 'node:fs';
-import { EXIT_CODES, NarwhalError } from '../errors.js';
+import { EXIT_CODES } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { ServerView } from '../hooks/types.js';
 import { createLogging, type Logging } from '../log/create.js';
 import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
-import { MasterMetrics } from '../metrics/master-metrics.js';
-import { MetricsEndpoint } from '../metrics/endpoint.js';
-import { MetricsCollector } from './metrics-collector.js';
+import { MetricsBridge } from './metrics-bridge.js';
+import { checkWorkerTmpDir } from './preflight.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import type { InheritedSockets, SystemdNotifyEnv } from '../config/env.js';
 import { Upgrade } from './upgrade.js';
@@ -73,18 +71,6 @@ const MAX_BACKOFF_MS = 10_000;
 /** How long a timed-out worker's watchdog has to send its stack (the kill comes within timeout + 1 s). */
 const STACK_DEADLINE_MS = 700;
 
-/** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
-function checkWorkerTmpDir(dir: string | null): void {
-  if (dir === null) return;
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new NarwhalError('CONFIG', `--worker-tmp-dir ${dir} is not a writable directory (${why})`);
-  }
-}
-
 export class Arbiter {
   readonly #options: ArbiterOptions;
   readonly #workers = new Map<number, WorkerHandle>();
@@ -95,7 +81,7 @@ export class Arbiter {
   #logging: Logging;
   #reportedWorkers = -1;
   readonly #systemd: SystemdNotifier | null;
-  #metrics: { master: MasterMetrics; collector: MetricsCollector; endpoint: MetricsEndpoint } | null = null;
+  #metrics: MetricsBridge | null = null;
   #listeners: BoundListener[] = [];
   #pidfile: Pidfile | null = null;
   #target: number;
@@ -142,7 +128,7 @@ export class Arbiter {
     };
   }
 
-  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'onExit'>(name: K): Promise<void> {
+  #hook<K extends 'onStarting' | 'onReload' | 'whenReady' | 'preExec' | 'onExit'>(name: K): Promise<void> {
     return callHook(this.#logger, name, this.#config[name], this.#view());
   }
 
@@ -169,7 +155,7 @@ export class Arbiter {
       checkWorkerTmpDir(config.workerTmpDir);
       this.#listeners = inherited ? adoptAll(inherited.fds, inherited.labels) : await bindAll(config.bind, config.umask);
       for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
-      if (config.metricsBind) await this.#startMetrics(config.metricsBind);
+      if (config.metricsBind) this.#metrics = await MetricsBridge.start(config.metricsBind, () => [...this.#workers.values()], this.#logger);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
       if (config.ctlSocket) {
@@ -187,25 +173,6 @@ export class Arbiter {
     this.#tick = setInterval(() => this.#enqueue({ kind: 'tick' }), TICK_MS);
     this.#maintainWorkerCount();
     return finished;
-  }
-
-  async #startMetrics(bind: string): Promise<void> {
-    const master = new MasterMetrics(() => [...this.#workers.values()].map((w) => ({ pid: w.pid, heartbeatAge: () => w.silentFor() / 1000 })));
-    const collector = new MetricsCollector();
-    const render = async () => master.render(await collector.collect([...this.#workers.values()].filter((w) => w.state !== 'booting')));
-    const { endpoint, label } = await MetricsEndpoint.start(bind, render, (err) => this.#logger.exception('Metrics scrape failed', err));
-    this.#metrics = { master, collector, endpoint };
-    this.#logger.info(`Metrics at: ${label}`);
-  }
-
-  /** Counts why a worker went, and keeps what it had counted. */
-  #recordExit(worker: WorkerHandle): void {
-    if (!this.#metrics) return;
-    const last = this.#metrics.collector.forget(worker.pid);
-    if (last) void this.#metrics.master.retire(last);
-    if (this.#stopping || worker.retiredFor === 'stop') return;
-    const reason = worker.killedFor === 'timeout' ? 'timeout' : worker.retiredFor ?? 'crash';
-    if (worker.state !== 'booting' || worker.killedFor === 'timeout') this.#metrics.master.restarted(reason);
   }
 
   /** The control socket's commands, run through the same queue as signals. */
@@ -295,7 +262,9 @@ export class Arbiter {
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
         return;
       case 'SIGUSR2':
-        if (!this.#stopping) this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+        if (this.#stopping) return;
+        await this.#hook('preExec');
+        this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
         return;
       case 'SIGWINCH':
         return this.#stopWorkersForNewMaster();
@@ -337,7 +306,7 @@ export class Arbiter {
     this.#workers.set(worker.pid, worker);
     this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
-    worker.channel.on('metrics', (m) => this.#metrics?.collector.received(worker.pid, m.id, m.snapshot));
+    worker.channel.on('metrics', (m) => this.#metrics?.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
     worker.channel.on('boot-failed', (m) => (worker.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
@@ -379,7 +348,7 @@ export class Arbiter {
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
-    this.#recordExit(worker);
+    this.#metrics?.workerExited(worker, this.#stopping !== null);
     void callHook(this.#logger, 'childExit', this.#config.childExit, this.#view(), { id: worker.id, pid: worker.pid, generation: worker.generation });
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (this.#stopping) {
@@ -474,7 +443,7 @@ export class Arbiter {
     this.#configFile = next.configFile;
     this.#setTarget(next.config.workers);
     this.#generation++;
-    this.#metrics?.master.reloaded();
+    this.#metrics?.reloaded();
     await this.#hook('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
@@ -560,7 +529,7 @@ export class Arbiter {
 
   #cleanup(): void {
     this.#systemd?.close();
-    this.#metrics?.endpoint.close();
+    this.#metrics?.close();
     this.#metrics = null;
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;

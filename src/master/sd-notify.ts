@@ -10,13 +10,11 @@ import type { Logger } from '../log/logger.js';
 export type Lifecycle = 'ready' | 'reloading' | 'stopping';
 
 export class SystemdNotifier {
-  readonly #env: SystemdNotifyEnv;
   readonly #logger: Logger;
   readonly #watchdog: NodeJS.Timeout | null = null;
   #warned = false;
 
   constructor(env: SystemdNotifyEnv, logger: Logger) {
-    this.#env = env;
     this.#logger = logger;
     if (env.watchdogUsec) {
       // systemd's advice: ping at half the interval it allows.

@@ -99,6 +99,8 @@ describe('fetch-style contract', { timeout: 60_000 }, () => {
   });
 
   test('the URL reads as Request would parse it, and copies of the request carry its body', async () => {
+    const utf8 = await rawExchange(server.port, 'GET /echo?q=café HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal((JSON.parse(utf8.data.slice(utf8.data.indexOf('\r\n\r\n') + 4)) as { url: string }).url, 'http://x/echo?q=caf%C3%A9', 'raw UTF-8 bytes in the target are percent-encoded, not garbled');
     const { data } = await rawExchange(server.port, 'GET /x/../echo HTTP/1.1\r\nHost: EXAMPLE.test\r\nConnection: close\r\n\r\n');
     assert.equal((JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4)) as { url: string }).url, 'http://example.test/echo');
     const r = await request(`${server.url}/copy-body`, { method: 'PUT', body: 'payload', headers: { 'content-type': 'text/x-payload' } });

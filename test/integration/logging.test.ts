@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { FIXTURES, ROOT, startServer, waitFor } from '../helpers/narwhal.js';
 import { request } from '../helpers/http.js';
 
@@ -18,17 +18,25 @@ function scratch(): string {
   return mkdtempSync(path.join(ROOT, 'test-artifacts', 'logging-'));
 }
 
+/** A UDP listener, closed when the test file ends whatever happened. */
 async function udpListener(): Promise<{ port: number; messages: string[]; close(): void }> {
   const socket = dgram.createSocket('udp4');
+  let open = true;
+  const close = () => {
+    if (open) socket.close();
+    open = false;
+  };
+  after(close);
   const messages: string[] = [];
   socket.on('message', (m) => messages.push(m.toString('utf8')));
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  return { port: socket.address().port, messages, close: () => socket.close() };
+  return { port: socket.address().port, messages, close };
 }
 
 async function streamListener(where: number | string): Promise<{ address: string | number; text: () => string; close(): void }> {
   let text = '';
   const server = net.createServer((s) => s.setEncoding('utf8').on('data', (d: string) => (text += d)));
+  after(() => server.close());
   await new Promise<void>((r) => (typeof where === 'string' ? server.listen(where, r) : server.listen(where, '127.0.0.1', r)));
   const addr = server.address();
   return { address: typeof addr === 'string' ? addr : addr!.port, text: () => text, close: () => server.close() };

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,10 @@ test('USR2 + WINCH + TERM upgrade the master under load without a failed request
   const dir = mkdtempSync(path.join(tmpdir(), 'narwhal-upgrade-'));
   const pidfile = path.join(dir, 'narwhal.pid');
   const ctlSocket = path.join(dir, 'ctl.sock');
-  const server = await startServer([ECHO, '--workers', '2', '--pid', pidfile, '--ctl-socket', ctlSocket], { workers: 2 });
+  const hookLog = path.join(dir, 'hooks.log');
+  const config = path.join(dir, 'narwhal.config.mjs');
+  writeFileSync(config, `import { appendFileSync } from 'node:fs';\nexport default { preExec: () => appendFileSync(${JSON.stringify(hookLog)}, 'preExec ' + process.pid + '\\n') };\n`);
+  const server = await startServer([ECHO, '--workers', '2', '--pid', pidfile, '--ctl-socket', ctlSocket, '-c', config], { workers: 2 });
   const load = startLoad(server.url, { concurrency: 4, maxMs: 60_000 });
   let newMaster = 0;
   try {
@@ -29,6 +32,7 @@ test('USR2 + WINCH + TERM upgrade the master under load without a failed request
     server.signal('SIGUSR2');
     const m = await server.waitForLog(/started a new master with pid (\d+)/);
     newMaster = Number(m[1]);
+    assert.equal(readFileSync(hookLog, 'utf8'), `preExec ${server.pid}\n`, 'the preExec hook ran in the old master before the new one started');
     await waitFor('the new master pidfile', () => existsSync(`${pidfile}.2`) && Number(readFileSync(`${pidfile}.2`, 'utf8')) === newMaster);
     assert.equal(Number(readFileSync(pidfile, 'utf8')), server.pid);
     await waitFor('the new control socket', () => existsSync(`${ctlSocket}.2`));

@@ -1,0 +1,17 @@
+// Checks made before the master binds, for settings whose failure would
+// otherwise show only at the first spawn. Master only.
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { NarwhalError } from '../errors.js';
+
+/** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
+export function checkWorkerTmpDir(dir: string | null): void {
+  if (dir === null) return;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new NarwhalError('CONFIG', `--worker-tmp-dir ${dir} is not a writable directory (${why})`);
+  }
+}
