@@ -60,7 +60,9 @@ function fetchView(e: ExpectedRequest, port: number): { url: string; headers: [s
   }
   const headers = [...grouped.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]): [string, string] => [k, v.join(', ')]);
   const host = grouped.get('host')?.[0] ?? `127.0.0.1:${port}`;
-  const url = e.uri.startsWith('/') || e.uri === '*' ? new URL(`http://${host}${e.uri === '*' ? '/' : e.uri}`).href : new URL(e.uri).href;
+  // The manifest spells the target's raw bytes as latin1 characters; a URL carries them percent-encoded.
+  const uri = [...Buffer.from(e.uri, 'latin1')].map((b) => (b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const url = uri.startsWith('/') || uri === '*' ? new URL(`http://${host}${uri === '*' ? '/' : uri}`).href : new URL(uri).href;
   return { url, headers };
 }
 
