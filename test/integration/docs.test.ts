@@ -72,6 +72,8 @@ test('every shell block in docs/ is run by a test or marked as not run here', ()
   const unmarked: string[] = [];
   for (const f of docFiles) {
     for (const b of blocksOf(readFileSync(path.join(DOCS, f), 'utf8'))) {
+      // A block without a language could hide a command from this check.
+      if (b.lang === '') unmarked.push(`${f}:${b.line} (give the block a language: sh, text, ts, ...)`);
       if (b.lang !== 'sh') continue;
       if (!b.marker || !/^(test: (flags|check-config|serve)|not run here: .+)$/.test(b.marker)) unmarked.push(`${f}:${b.line}`);
     }
