@@ -14,6 +14,7 @@ import type { ServerView } from '../hooks/types.js';
 import { createLogging, type Logging } from '../log/create.js';
 import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
+import { planFleet } from './fleet.js';
 import { MetricsBridge } from './metrics-bridge.js';
 import { checkWorkerTmpDir } from './preflight.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
@@ -386,28 +387,14 @@ export class Arbiter {
   /** Keeps `target` workers of the current generation, and retires older ones as new ones become ready. */
   #maintainWorkerCount(): void {
     if (this.#stopping) return;
-    const live = [...this.#workers.values()].filter((w) => w.state !== 'retiring');
-    // A worker waiting to be recycled counts as old: it is replaced, then retired.
-    const current = live.filter((w) => w.generation === this.#generation && !w.recycle);
-    const old = live.filter((w) => w.generation !== this.#generation || w.recycle);
-    if (current.length < this.#target && Date.now() >= this.#respawnAt) {
-      for (let i = current.length; i < this.#target; i++) this.#spawn();
-    }
-    const readyCurrent = current.filter((w) => w.state === 'ready').length;
+    const plan = planFleet(this.#workers.values(), this.#generation, this.#target, Date.now() >= this.#respawnAt);
+    for (let i = 0; i < plan.spawn; i++) this.#spawn();
     this.#reportWorkerCount();
-    // Booting leftovers first, then the oldest serving workers.
-    old.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
-    for (let surplus = old.length + readyCurrent - this.#target; surplus > 0 && old.length; surplus--) {
-      const w = old.shift()!;
-      w.retire(this.#config.gracefulTimeout, w.recycle?.kind ?? 'reload');
-    }
-    if (old.length === 0 && current.length > this.#target) {
-      current.sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || a.bornAt - b.bornAt);
-      for (const w of current.slice(0, current.length - this.#target)) w.retire(this.#config.gracefulTimeout, 'scale-down');
-    }
-    if (this.#reloadFrom && old.length === 0 && readyCurrent >= this.#target) {
+    for (const { worker, reason } of plan.retire) worker.retire(this.#config.gracefulTimeout, reason);
+    if (this.#reloadFrom && plan.settled) {
       this.#reloadFrom = null;
-      this.#logger.info(`Reload complete: ${readyCurrent} worker${readyCurrent === 1 ? '' : 's'} of generation ${this.#generation} serving`);
+      const n = plan.readyCurrent;
+      this.#logger.info(`Reload complete: ${n} worker${n === 1 ? '' : 's'} of generation ${this.#generation} serving`);
       this.#reloadDone(true);
     }
   }
