@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -167,9 +168,10 @@ async function benchOneNode(node, opts) {
 }
 
 const opts = options();
+const loadAtStart = os.loadavg();
 const runs = [];
 for (const node of opts.nodes) runs.push(await benchOneNode(node, opts));
-const info = machine(opts, runs);
+const info = machine(opts, runs, loadAtStart);
 for (const run of runs) console.log(renderTable(run));
 if (opts.markdown) {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();

@@ -1,9 +1,9 @@
 // Serves the bench's hello app in one process (no master), through Narwhal's
 // fetch adapter or as a plain node:http listener, for profiling and quick
 // comparisons: node [--cpu-prof] scripts/bench/profile-adapter.mjs PORT [fetch|node]
-// then point wrk at it; SIGINT or SIGTERM prints CPU us/request and exits.
+// [ADAPTER_MODULE] then point wrk at it; SIGINT or SIGTERM prints CPU us/request and exits.
 import http from 'node:http';
-import { fetchAdapter } from '../../dist/src/http/fetch-adapter.js';
+const { fetchAdapter } = await import(process.argv[4] ?? '../../dist/src/http/fetch-adapter.js');
 import { fetchHello, nodeHello } from './apps/hello.mjs';
 
 const kind = process.argv[3] ?? 'fetch';

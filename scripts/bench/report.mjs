@@ -13,7 +13,7 @@ function version(cmd, args) {
 }
 
 /** What the numbers were measured on. */
-export function machine(opts, runs) {
+export function machine(opts, runs, loadAtStart) {
   return {
     cpu: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
@@ -21,6 +21,7 @@ export function machine(opts, runs) {
     nodes: runs.map((r) => r.version).join(', '),
     wrk: version('wrk', ['-v']).trim(),
     gunicorn: version('gunicorn', ['--version']).trim(),
+    load: `load average when the run started: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} (other work on the machine moves req/s more than CPU/req)`,
     settings: `${opts.workers} workers per server; wrk -t${opts.threads} -c${opts.connections}, ${opts.seconds} s per run, ${opts.reps} interleaved repetitions (medians), load generator on the same machine`,
   };
 }
@@ -85,6 +86,7 @@ export function renderMarkdown(runs, info, command) {
     `- CPU: ${info.cpu}; memory: ${info.memory}; kernel: ${info.kernel}`,
     `- Node: ${info.nodes}; ${info.wrk}; ${info.gunicorn}`,
     `- ${info.settings}`,
+    `- ${info.load}`,
     '',
   ];
   for (const run of runs) {

@@ -53,8 +53,12 @@ async function settlesSoon<T>(promise: Promise<T>): Promise<{ value: T } | null>
   return result;
 }
 
-function withLength(headers: string[], response: Response, length: number): string[] {
-  if (!response.headers.has('content-length') && !response.headers.has('transfer-encoding')) headers.push('content-length', String(length));
+/** Adds a Content-Length unless the app framed the body itself (names in the list are lower-case). */
+function withLength(headers: string[], length: number): string[] {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'content-length' || headers[i] === 'transfer-encoding') return headers;
+  }
+  headers.push('content-length', String(length));
   return headers;
 }
 
@@ -72,7 +76,7 @@ export function writeResponse(req: IncomingMessage, res: ServerResponse, respons
   const headers = headerList(response);
   const body = response.body;
   if (body === null || noBody(req, status)) {
-    if (body === null && !noBody(req, status)) withLength(headers, response, 0);
+    if (body === null && !noBody(req, status)) withLength(headers, 0);
     res.writeHead(status, statusText, headers);
     res.end();
     if (body !== null) void body.cancel().catch(() => {});
@@ -81,16 +85,15 @@ export function writeResponse(req: IncomingMessage, res: ServerResponse, respons
   const source = staticSource(response);
   if (source !== undefined) {
     // A string goes out as it is: node:http joins it to the head in one write.
-    res.writeHead(status, statusText, withLength(headers, response, byteLength(source)));
+    res.writeHead(status, statusText, withLength(headers, byteLength(source)));
     res.end(source);
     return undefined;
   }
-  return streamBody(res, response, status, statusText, headers, body.getReader());
+  return streamBody(res, status, statusText, headers, body.getReader());
 }
 
 async function streamBody(
   res: ServerResponse,
-  response: Response,
   status: number,
   statusText: string | undefined,
   headers: string[],
@@ -98,14 +101,14 @@ async function streamBody(
 ): Promise<void> {
   let chunk = await reader.read();
   if (chunk.done) {
-    res.writeHead(status, statusText, withLength(headers, response, 0));
+    res.writeHead(status, statusText, withLength(headers, 0));
     res.end();
     return;
   }
   let next = reader.read();
   const peek = await settlesSoon(next);
   if (peek?.value.done) {
-    res.writeHead(status, statusText, withLength(headers, response, byteLength(chunk.value)));
+    res.writeHead(status, statusText, withLength(headers, byteLength(chunk.value)));
     res.end(chunk.value);
     return;
   }
