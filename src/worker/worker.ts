@@ -8,6 +8,7 @@ import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
 import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
+import { loadTlsFiles, type TlsFiles } from '../config/tls-files.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
@@ -59,7 +60,10 @@ export class Worker {
     const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
     const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
     let app: LoadedApp;
+    let tls: TlsFiles | null;
     try {
+      // Read at every boot: a reload (HUP) serves renewed certificates.
+      tls = loadTlsFiles(config);
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
       app = await loadApp(config.app, process.cwd(), config.interface);
@@ -75,6 +79,7 @@ export class Worker {
       // Dev: the app's files were found but did not load; serve the error until a save fixes them.
       this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
       app = dev.loadErrorApp(err, config, files);
+      tls = null;
     }
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
     if (graph) {
@@ -99,6 +104,7 @@ export class Worker {
         ...gateOptions(config),
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
       },
+      tls,
       hooks: this.#requestHooks(),
       intercept: devHooks?.intercept,
       renderError: devHooks?.renderError,
@@ -178,7 +184,7 @@ export class Worker {
       // Idle connections get up to the keep-alive time the clients were told
       // (within half the graceful timeout) to bring a request already sent.
       const { keepalive, gracefulTimeout } = this.#boot.config;
-      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight`);
+      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight, ${this.#server.upgraded} upgraded`);
       await this.#server?.drain({ idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000 });
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
       if (this.#metrics) {
