@@ -19,8 +19,8 @@ export interface Certs {
   readonly rogueCert: string;
   readonly rogueKey: string;
   read(file: string): Buffer;
-  /** Issues another server certificate for 127.0.0.1 (CN given) into `cert`/`key`. */
-  issueServer(cn: string, cert: string, key: string): void;
+  /** Issues another server certificate for 127.0.0.1 (organisation `o`) into `cert`/`key`, names in `dir`. */
+  issueServer(o: string, cert: string, key: string): void;
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -60,6 +60,6 @@ export function makeCerts(): Certs {
     rogueCert: p('rogue.pem'),
     rogueKey: p('rogue-key.pem'),
     read: (file) => readFileSync(file),
-    issueServer: (cn, cert, key) => signed(dir, ['ca.pem', 'ca-key.pem'], `/CN=127.0.0.1/O=${cn}`, cert, key, serverExt),
+    issueServer: (o, cert, key) => signed(dir, ['ca.pem', 'ca-key.pem'], `/CN=127.0.0.1/O=${o}`, cert, key, serverExt),
   };
 }
