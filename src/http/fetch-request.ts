@@ -54,6 +54,9 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
 
 function hasBody(req: IncomingMessage): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
+  // HTTP/2 needs no length or chunking: a stream not ended with its headers has a body.
+  const stream = (req as { stream?: { endAfterHeaders: boolean } }).stream;
+  if (stream !== undefined) return !stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
