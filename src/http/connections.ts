@@ -16,6 +16,11 @@ export class ConnectionTracker {
     if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
   }
 
+  /** An upgraded connection is the app's: the drain's idle close must not cut it. */
+  forget(socket: Socket): void {
+    this.#sockets.delete(socket);
+  }
+
   requestStarted(socket: Socket): void {
     const n = this.#sockets.get(socket);
     if (n === undefined) return;

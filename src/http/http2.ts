@@ -80,3 +80,28 @@ export class Http2Sessions {
     return this.#sessions.size;
   }
 }
+
+/**
+ * Gunicorn's header_map for HTTP/2 requests, which do not pass the HTTP/1.1
+ * gate: names with `_` are dropped (or the request refused with 400) before
+ * the app sees them. Returns false when it answered the request itself.
+ */
+export function applyHeaderMap(req: IncomingMessage, res: ServerResponse, headerMap: 'drop' | 'refuse' | 'dangerous'): boolean {
+  if (headerMap === 'dangerous') return true;
+  const raw = req.rawHeaders;
+  let found = false;
+  for (let i = 0; i < raw.length && !found; i += 2) found = raw[i]!.includes('_');
+  if (!found) return true;
+  if (headerMap === 'refuse') {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad Request\n');
+    return false;
+  }
+  const kept: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.includes('_')) delete req.headers[raw[i]!];
+    else kept.push(raw[i]!, raw[i + 1]!);
+  }
+  raw.splice(0, raw.length, ...kept);
+  return true;
+}

@@ -17,7 +17,7 @@ import { fetchAdapter } from './fetch-adapter.js';
 import { errorResponse } from './http-error.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
-import { Http2Sessions, type Http2Limits } from './http2.js';
+import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
 import { createTlsServer, refusesPeer, type Http1Settings } from './tls.js';
 import { Upgrades } from './upgrade.js';
 
@@ -150,7 +150,10 @@ export class HttpServer {
     if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
     if (this.#upgrades) {
       const upgrades = this.#upgrades;
-      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => upgrades.handle(req, socket, head));
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        this.#connections.forget(socket);
+        upgrades.handle(req, socket, head);
+      });
     }
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
       // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
@@ -203,6 +206,7 @@ export class HttpServer {
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     // Only a head the gate rewrote carries its marker, last.
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
+    else if (req.httpVersionMajor === 2 && !applyHeaderMap(req, res, this.#options.gate.rules.headerMap)) return;
     this.#served++;
     this.#active.add(res);
     const socket = req.socket;

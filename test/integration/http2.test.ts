@@ -67,6 +67,19 @@ test('fetch-style and node-style apps over HTTP/2 (Node client): requests, bodie
       assert.equal(j.body, `body ${i + 1}`);
       assert.ok(!j.headers.some((h: string) => h.startsWith(':')), 'no pseudo-headers among the Request headers');
     }
+    // Connection-specific fields from the app are dropped, not a failed response.
+    const hop = await h2request(fs, '/hop?hop=1');
+    assert.deepEqual([hop.status, hop.headers['x-kept'], hop.headers['connection'], hop.headers['keep-alive']], [200, '1', undefined, undefined]);
+    // --header-map drop, as over HTTP/1.1: a name with `_` never reaches the app.
+    const mapped = await new Promise<string>((resolve, reject) => {
+      const stream = fs.request({ ':path': '/m', x_smuggled: '1', 'x-fine': '1' });
+      let body = '';
+      stream.on('data', (c: Buffer) => (body += c));
+      stream.on('end', () => resolve(body));
+      stream.on('error', reject);
+    });
+    assert.ok(JSON.parse(mapped).headers.includes('x-fine'));
+    assert.ok(!JSON.parse(mapped).headers.includes('x_smuggled'));
     const ns = await connect(nodeServer.url);
     sessions.push(ns);
     const n = JSON.parse((await h2request(ns, '/n', { method: 'PUT', body: 'x'.repeat(300_000) })).body);

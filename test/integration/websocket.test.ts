@@ -67,7 +67,8 @@ test('both contracts take WebSocket upgrades, over ws:// and wss://', async () =
 
 test('TERM: a draining worker closes open WebSockets with 1001, then exits well within the graceful timeout', async () => {
   for (const app of [NODE_APP, FETCH_APP]) {
-    const server = await startServer([app, '--graceful-timeout', '20']);
+    // --keep-alive 0 closes idle HTTP connections at once on drain; upgraded ones are the app's to close.
+    const server = await startServer([app, '--graceful-timeout', '20', ...(app === FETCH_APP ? ['--keep-alive', '0'] : [])]);
     const clients = await Promise.all([1, 2].map(() => open(server.url.replace(/^http/, 'ws'))));
     for (const c of clients) assert.match(await c.send('x'), /x$/);
     const started = Date.now();
