@@ -108,8 +108,9 @@ export class HttpServer {
     return this.#served;
   }
 
+  /** Open client connections: HTTP/1.1 ones and HTTP/2 sessions. */
   get connections(): number {
-    return this.#connections.size;
+    return this.#connections.size + this.#sessions.size;
   }
 
   get inFlight(): number {
@@ -147,6 +148,11 @@ export class HttpServer {
     (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     // On TLS listeners the gate reads the decrypted stream, behind node:http's listener.
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls));
+    if (tls) {
+      server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) =>
+        this.#options.logger.debug(`TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${err.code ?? err.message}`),
+      );
+    }
     if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
     if (this.#upgrades) {
       const upgrades = this.#upgrades;

@@ -53,6 +53,7 @@ test('--cert-reqs required: no certificate or an untrusted one fails the handsha
   try {
     await assert.rejects(httpsRequest(fetchServer.url, { ca }));
     await assert.rejects(httpsRequest(fetchServer.url, { ca, ...rogue }));
+    await fetchServer.waitForLog(/TLS handshake with 127\.0\.0\.1 failed/);
     const f = JSON.parse((await httpsRequest(fetchServer.url, { ca, ...client })).body);
     assert.deepEqual(f.clientCertificate.subject, { CN: 'alice', O: 'Example Org' });
     assert.equal(f.clientCertificate.issuer.CN, 'Narwhal Test CA');
@@ -115,6 +116,9 @@ test('bad TLS files stop the start with one line and exit code 2', async () => {
     assert.match(r.output, re);
     assert.doesNotMatch(r.output, /Booting worker|\n\s+at /);
   }
+  const check = await runNarwhal([NODE_APP, '--check-config', '--certfile', certs.serverCert, '--keyfile', certs.clientKey]);
+  assert.equal(check.code, 2, check.output);
+  assert.match(check.output, /key values mismatch/);
 });
 
 test('HUP serves renewed certificate files on new connections', async () => {
