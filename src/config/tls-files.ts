@@ -3,6 +3,7 @@
 // before it binds (a bad path stops the start) and by each worker at boot, so a
 // reload (HUP) picks up renewed files.
 
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { NarwhalError } from '../errors.js';
@@ -56,11 +57,14 @@ export function loadTlsFiles(config: TlsConfig): TlsFiles | null {
   const files: TlsFiles = { cert, key, ca, certReqs: config.certReqs, ciphers: config.ciphers ?? undefined, minVersion: config.tlsMinVersion, http2: config.http2 };
   let step = `--certfile ${config.certfile}`;
   try {
+    // OpenSSL takes a PEM file without any certificate in it without a word.
+    new X509Certificate(cert);
     createSecureContext({ cert, ciphers: files.ciphers, minVersion: files.minVersion });
     step = config.keyfile === null ? `--certfile ${config.certfile} (no --keyfile: the key must be in it)` : `--keyfile ${config.keyfile}`;
     createSecureContext({ cert, key, ciphers: files.ciphers, minVersion: files.minVersion });
     if (ca) {
       step = `--ca-certs ${config.caCerts}`;
+      new X509Certificate(ca);
       createSecureContext({ ca });
     }
   } catch (e) {

@@ -114,3 +114,18 @@ test('without an upgrade handler an upgrade request is a plain request that clos
     await server.stop();
   }
 });
+
+test('an upgrade handler that throws or rejects: its stack is logged and the client gets a 500', async () => {
+  const server = await startServer([path.join(FIXTURES, 'upgrade-throws.mjs')]);
+  try {
+    for (const [p, message] of [['/sync', 'upgrade blew up'], ['/async', 'upgrade rejected']] as const) {
+      const r = await exchange(server.port, Buffer.from(`GET ${p} HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`));
+      assert.match(r.data.toString('latin1'), /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+      assert.ok(r.closed);
+      await server.waitForLog(new RegExp(`Error handling upgrade GET ${p}[^]*Error: ${message}\\n\\s+at `));
+    }
+    assert.equal((await request(`${server.url}/`)).body, 'plain');
+  } finally {
+    await server.stop();
+  }
+});
