@@ -59,11 +59,16 @@ export class Worker {
     // --reload: note the app's module graph; --debug: the dev error pages and static files.
     const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
     const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
-    let app: LoadedApp;
     let tls: TlsFiles | null;
     try {
       // Read at every boot: a reload (HUP) serves renewed certificates.
       tls = loadTlsFiles(config);
+    } catch (err) {
+      this.#fail('boot', err instanceof Error ? err.message : String(err));
+      return;
+    }
+    let app: LoadedApp;
+    try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
       app = await loadApp(config.app, process.cwd(), config.interface);
@@ -79,7 +84,6 @@ export class Worker {
       // Dev: the app's files were found but did not load; serve the error until a save fixes them.
       this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
       app = dev.loadErrorApp(err, config, files);
-      tls = null;
     }
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
     if (graph) {
