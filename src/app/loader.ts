@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
 import { parseAppSpec, type AppSpec } from './spec.js';
 import { welcomeApp } from './welcome.js';
+import type { TlsInfo } from '../http/tls.js';
+import type { UpgradeHandler } from '../http/upgrade.js';
 
 /** What a fetch-style app's handler receives besides the request. */
 export interface FetchContext {
@@ -15,6 +17,8 @@ export interface FetchContext {
   readonly remoteAddress: string;
   /** The client's address through trusted proxies (--forwarded-allow-ips, --forwarded-for-header); the peer without them. */
   readonly clientAddress: string;
+  /** The connection's TLS details (client certificate included); undefined on plain connections. */
+  readonly tls?: TlsInfo | undefined;
   /** Keeps the worker from exiting (on reload or stop) until the promise settles, within the graceful timeout. */
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -23,8 +27,8 @@ export type FetchHandler = (request: Request, ctx: FetchContext) => Response | P
 export type NodeListener = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown;
 
 export type LoadedApp =
-  | { readonly kind: 'fetch'; readonly handler: FetchHandler; readonly name: string }
-  | { readonly kind: 'node'; readonly listener: NodeListener; readonly name: string };
+  | { readonly kind: 'fetch'; readonly handler: FetchHandler; readonly name: string; readonly upgrade?: UpgradeHandler | undefined }
+  | { readonly kind: 'node'; readonly listener: NodeListener; readonly name: string; readonly upgrade?: UpgradeHandler | undefined };
 
 export type Interface = 'auto' | 'fetch' | 'node';
 
@@ -111,6 +115,16 @@ function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): u
   return value;
 }
 
+/**
+ * The app's handler for upgrade requests (WebSocket): an `upgrade` method or
+ * property on the app value, else a named `upgrade` export of its module.
+ */
+function upgradeHandler(value: unknown, mod: Record<string, unknown>): UpgradeHandler | undefined {
+  const own = value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as { upgrade?: unknown }).upgrade : undefined;
+  if (typeof own === 'function') return own.bind(value) as UpgradeHandler;
+  return typeof mod['upgrade'] === 'function' ? (mod['upgrade'] as UpgradeHandler) : undefined;
+}
+
 /** Imports the app named by `specText` (or the welcome app when null) and returns its handler. */
 export async function loadApp(specText: string | null, cwd: string, iface: Interface): Promise<LoadedApp> {
   if (specText === null) return { kind: 'fetch', handler: welcomeApp, name: 'welcome' };
@@ -136,12 +150,13 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
     }
   }
   const kind = detectInterface(value, iface);
+  const upgrade = upgradeHandler(value, mod);
   if (kind === 'fetch') {
     const fetchMethod = (value as { fetch?: unknown }).fetch;
     const handler: FetchHandler = typeof fetchMethod === 'function' ? (fetchMethod.bind(value) as FetchHandler) : (value as FetchHandler);
-    return { kind, handler, name: shown };
+    return { kind, handler, name: shown, upgrade };
   }
-  if (kind === 'node') return { kind, listener: value as NodeListener, name: shown };
+  if (kind === 'node') return { kind, listener: value as NodeListener, name: shown, upgrade };
   const got = value === null ? 'null' : typeof value;
   throw new NarwhalError(
     'APP_LOAD',

@@ -8,6 +8,7 @@ import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js
 import { loadApp } from '../app/loader.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
+import { loadTlsFiles } from '../config/tls-files.js';
 import { VERSION } from '../version.js';
 import { helpText } from './help.js';
 import { runCtl } from './ctl.js';
@@ -86,6 +87,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       return loadApp(config.app, cwd, config.interface);
     };
     if (config.checkConfig) {
+      loadTlsFiles(config);
       const app = await importApp();
       write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
       return EXIT_CODES.OK;

@@ -9,6 +9,7 @@ export const SECTIONS = [
   'Server socket',
   'Worker processes',
   'Security',
+  'SSL',
   'Server mechanics',
   'Logging',
   'Process naming',

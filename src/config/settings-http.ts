@@ -1,8 +1,29 @@
 // The HTTP rows of the settings table: Gunicorn's request limits and parser
-// leniencies, trusted proxies and the PROXY protocol. Spread into SETTINGS by settings.ts.
+// leniencies, trusted proxies, the PROXY protocol, TLS and HTTP/2. Spread into
+// SETTINGS by settings.ts.
 
 import { setting } from './setting.js';
-import { choice, commaList, flag, int, trustList, upperKeyValues, withImpliedValue } from './spec.js';
+import { InvalidValue, choice, commaList, flag, int, optionalStr, trustList, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
+
+/** Gunicorn's cert_reqs takes Python's ssl.CERT_* numbers; the names say the same. */
+const CERT_REQS = ['none', 'optional', 'required'] as const;
+const certReqs: ValueType<(typeof CERT_REQS)[number]> = {
+  ...choice(CERT_REQS),
+  fromString: (raw) => (/^[012]$/.test(raw.trim()) ? CERT_REQS[Number(raw.trim())]! : choice(CERT_REQS).fromString(raw)),
+  fromValue: (raw) => (typeof raw === 'number' ? certReqs.fromString(String(raw)) : choice(CERT_REQS).fromValue(raw)),
+};
+
+const tlsVersion: ValueType<'TLSv1.2' | 'TLSv1.3'> = {
+  metavar: 'TLSv1.2|TLSv1.3',
+  fromString: (raw) => {
+    const v = raw.trim().toLowerCase().replace(/^tlsv?/, '');
+    if (v === '1.2') return 'TLSv1.2';
+    if (v === '1.3') return 'TLSv1.3';
+    throw new InvalidValue('must be TLSv1.2 or TLSv1.3');
+  },
+  fromValue: (raw) => (typeof raw === 'string' ? tlsVersion.fromString(raw) : typeof raw === 'number' ? tlsVersion.fromString(String(raw)) : tlsVersion.fromString('')),
+  show: (v) => v,
+};
 
 export const HTTP_SETTINGS = {
   limitRequestLine: setting({
@@ -131,5 +152,68 @@ export const HTTP_SETTINGS = {
     default: ['127.0.0.1', '::1'],
     summary: 'Peers allowed to send a PROXY protocol header (comma-separated; `*` for all).',
     docs: 'Addresses or CIDR ranges.',
+  }),
+  certfile: setting({
+    name: 'certfile',
+    section: 'SSL',
+    cli: ['--certfile'],
+    type: optionalStr('FILE'),
+    default: null,
+    summary: 'A PEM certificate (chain) file: every listener serves TLS (https) when set.',
+    docs: 'The server certificate, followed by any intermediate certificates. Without `--keyfile` the private key must be in this file too. The files are read by each worker as it boots, so after renewing them a `HUP` (a reload) puts the new certificate in service without dropping a connection; the master checks them before binding and refuses to start (exit 2) when they cannot be read or do not match.',
+  }),
+  keyfile: setting({
+    name: 'keyfile',
+    section: 'SSL',
+    cli: ['--keyfile'],
+    type: optionalStr('FILE'),
+    default: null,
+    summary: 'The PEM private key of `--certfile` (when not in the certificate file).',
+    docs: 'Unencrypted PEM (PKCS#8, PKCS#1 or SEC1). Needs `--certfile`.',
+  }),
+  caCerts: setting({
+    name: 'ca_certs',
+    section: 'SSL',
+    cli: ['--ca-certs'],
+    type: optionalStr('FILE'),
+    default: null,
+    summary: 'PEM file of the CA certificates that client certificates are checked against.',
+    docs: 'Used with `--cert-reqs optional` or `required`. Without it, client certificates are checked against Node\'s bundled root CAs.',
+  }),
+  certReqs: setting({
+    name: 'cert_reqs',
+    section: 'SSL',
+    cli: ['--cert-reqs'],
+    type: certReqs,
+    default: 'none',
+    summary: 'Client certificates: none (not asked for), optional (checked when sent), required.',
+    docs: 'As Gunicorn (which also takes Python\'s numbers 0, 1, 2). `none`: the server does not ask for one. `optional`: the server asks; a client may send none, but one that does not verify against `--ca-certs` fails the handshake. `required`: a client without a valid certificate fails the handshake. Apps see the certificate (see docs/tls-and-http2.md).',
+  }),
+  ciphers: setting({
+    name: 'ciphers',
+    section: 'SSL',
+    cli: ['--ciphers'],
+    type: optionalStr('CIPHERS'),
+    default: null,
+    summary: 'The TLS 1.2 cipher list, in OpenSSL\'s format (default: Node\'s own list).',
+    docs: 'An OpenSSL cipher string, such as `ECDHE+AESGCM:ECDHE+CHACHA20`. TLS 1.3 suites are OpenSSL\'s and always on. A string OpenSSL does not understand stops the start (exit 2).',
+  }),
+  tlsMinVersion: setting({
+    name: 'tls_min_version',
+    section: 'SSL',
+    cli: ['--tls-min-version', '--ssl-min-version'],
+    type: tlsVersion,
+    default: 'TLSv1.2',
+    summary: 'The oldest TLS version accepted: TLSv1.2 (default) or TLSv1.3.',
+    docs: 'Replaces Gunicorn\'s deprecated `ssl_version`. Versions older than 1.2 are not offered.',
+  }),
+  http2: setting({
+    name: 'http2',
+    section: 'SSL',
+    cli: ['--http2'],
+    type: flag,
+    default: true,
+    summary: 'Offer HTTP/2 beside HTTP/1.1 on TLS listeners (ALPN); `--no-http2` for HTTP/1.1 only.',
+    docs: 'Only with `--certfile`: clients that offer `h2` in ALPN get HTTP/2, the others HTTP/1.1 through the same strict checks as plain connections. Up to 100 concurrent streams per connection; see docs/tls-and-http2.md for the flow-control windows and limits.',
   }),
 } as const;

@@ -20,6 +20,8 @@ export interface GateOptions {
   readonly schemeTrusted: PeerMatcher;
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** The app takes upgrades (WebSocket): after an upgrade request the bytes are the app's, not HTTP. */
+  readonly acceptUpgrades?: boolean;
   /** Told about every rejected request (for the debug log). */
   readonly onReject?: (err: HttpError, socket: Socket) => void;
 }
@@ -266,10 +268,12 @@ export class ConnectionGate {
     // A Content-Length body still on its way reaches the parser chunked, so
     // that a client closing its side early ends the body where it stopped
     // (as Gunicorn reads it) instead of failing the request.
-    this.#reframed = !head.upgrade && typeof head.body === 'number' && head.body > buf.length - end - 4;
+    // Without an upgrade handler, an upgrade request is a plain request that closes the connection.
+    const tunnel = head.upgrade && this.#opts.acceptUpgrades === true;
+    this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
     out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
-    this.#closeAfterBody = head.close;
-    if (head.upgrade) {
+    this.#closeAfterBody = head.close || head.upgrade;
+    if (tunnel) {
       // node:http decides whether the app takes the upgrade; either way it reads what follows.
       this.#phase = 'tunnel';
     } else if (head.body === 'chunked') {

@@ -2,7 +2,6 @@
 // close idle keep-alive connections without racing a client's next request.
 // Created by HttpServer (http/server.ts); runs in workers.
 
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 export class ConnectionTracker {
@@ -10,12 +9,16 @@ export class ConnectionTracker {
   readonly #sockets = new Map<Socket, number>();
   #lingerMs: number | null = null;
 
-  watch(server: Server): void {
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.set(socket, 0);
-      socket.once('close', () => this.#sockets.delete(socket));
-      if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
-    });
+  /** A new connection (the TLS socket on TLS listeners: the one node:http reads). */
+  add(socket: Socket): void {
+    this.#sockets.set(socket, 0);
+    socket.once('close', () => this.#sockets.delete(socket));
+    if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
+  }
+
+  /** An upgraded connection is the app's: the drain's idle close must not cut it. */
+  forget(socket: Socket): void {
+    this.#sockets.delete(socket);
   }
 
   requestStarted(socket: Socket): void {

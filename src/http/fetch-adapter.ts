@@ -7,6 +7,7 @@ import type { FetchContext, FetchHandler } from '../app/loader.js';
 import { toRequest } from './fetch-request.js';
 import { writeResponse } from './fetch-response.js';
 import { clientAddressOf } from './proxy-headers.js';
+import { tlsInfo, type TlsInfo } from './tls.js';
 
 export interface FetchAdapterOptions {
   /** Called when the app throws or rejects, or its body stream fails. */
@@ -19,6 +20,27 @@ function notAResponse(value: unknown): TypeError {
   return new TypeError(`the app returned ${value === undefined ? 'undefined' : value === null ? 'null' : typeof value}, not a Response`);
 }
 
+/** A fetch handler's `ctx`; the TLS details are looked up only when the app asks (most never do). */
+class RequestContext implements FetchContext {
+  readonly remoteAddress: string;
+  readonly waitUntil: (promise: Promise<unknown>) => void;
+  readonly #req: IncomingMessage;
+
+  constructor(req: IncomingMessage, waitUntil: (promise: Promise<unknown>) => void) {
+    this.#req = req;
+    this.remoteAddress = req.socket.remoteAddress ?? '';
+    this.waitUntil = waitUntil;
+  }
+
+  get tls(): TlsInfo | undefined {
+    return tlsInfo(this.#req.socket);
+  }
+
+  get clientAddress(): string {
+    return clientAddressOf(this.#req);
+  }
+}
+
 /** Returns the node:http request listener that serves a fetch-style handler. */
 export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { onError, waitUntil } = options;
@@ -29,7 +51,7 @@ export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions
     if (pending) pending.catch((err) => fail(err, req, res));
   };
   return (req, res) => {
-    const ctx: FetchContext = { remoteAddress: req.socket.remoteAddress ?? '', clientAddress: clientAddressOf(req), waitUntil };
+    const ctx: FetchContext = new RequestContext(req, waitUntil);
     try {
       const result = handler(toRequest(req, res), ctx);
       // A synchronous Response is written now, without a promise hop.

@@ -16,14 +16,18 @@ function encodeHighBytes(target: string): string {
 function requestUrl(req: IncomingMessage): string {
   const target = encodeHighBytes(req.url ?? '/');
   if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') return target; // absolute-form carries scheme and host
-  const host = req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
+  // HTTP/2 carries the host as :authority (node's compat request has no Host then).
+  const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
   return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;
 }
 
 function requestHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i < raw.length; i += 2) {
+    // HTTP/2 pseudo-headers (:method, :path...) are in the URL and method already.
+    if (raw[i]!.charCodeAt(0) !== 58 /* : */) headers.append(raw[i]!, raw[i + 1]!);
+  }
   return headers;
 }
 
@@ -50,6 +54,9 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
 
 function hasBody(req: IncomingMessage): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
+  // HTTP/2 needs no length or chunking: a stream not ended with its headers has a body.
+  const stream = (req as { stream?: { endAfterHeaders: boolean } }).stream;
+  if (stream !== undefined) return !stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -71,10 +78,16 @@ function requestInit(req: IncomingMessage, headers: Headers): RequestInit & { du
  */
 function clientGone(res: ServerResponse): AbortController {
   const abort = new AbortController();
-  const socket = res.req.socket;
   const gone = () => {
     if (!res.writableFinished && !abort.signal.aborted) abort.abort();
   };
+  // An HTTP/2 stream's end is the end of the request body; its reset closes the response.
+  if ((res as { stream?: unknown }).stream !== undefined) {
+    if (res.closed) gone();
+    else res.once('close', gone);
+    return abort;
+  }
+  const socket = res.req.socket;
   if (res.closed || socket.readableEnded) {
     gone();
     return abort;

@@ -22,10 +22,13 @@ function staticSource(response: Response): StaticSource | undefined {
   return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
 }
 
-function headerList(response: Response): string[] {
+/** Fields HTTP/2 forbids (RFC 9113 8.2.2); node:http2 throws on them, so they are dropped as a proxy would. */
+const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+function headerList(response: Response, http2: boolean): string[] {
   const list: string[] = [];
   // Iteration yields each Set-Cookie as its own entry and joins the other repeats.
-  for (const [name, value] of response.headers) list.push(name, value);
+  for (const [name, value] of response.headers) if (!http2 || !CONNECTION_FIELDS.has(name)) list.push(name, value);
   return list;
 }
 
@@ -73,7 +76,7 @@ function noBody(req: IncomingMessage, status: number): boolean {
 export function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> | undefined {
   const status = response.status;
   const statusText = response.statusText || undefined;
-  const headers = headerList(response);
+  const headers = headerList(response, req.httpVersionMajor === 2);
   const body = response.body;
   if (body === null || noBody(req, status)) {
     if (body === null && !noBody(req, status)) withLength(headers, 0);

@@ -7,7 +7,9 @@ const REASONS: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   501: 'Not Implemented',
+  503: 'Service Unavailable',
 };
 
 export class HttpError extends Error {

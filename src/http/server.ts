@@ -5,6 +5,8 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { TlsFiles } from '../config/tls-files.js';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
@@ -17,6 +19,9 @@ import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './p
 import { errorResponse } from './http-error.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
+import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
+import { createTlsServer, refusesPeer, type Http1Settings } from './tls.js';
+import { Upgrades } from './upgrade.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -27,6 +32,8 @@ export interface HttpServerOptions {
   readonly backlog: number;
   /** Strict HTTP/1.1: limits, leniencies, PROXY protocol, header and body timeouts. */
   readonly gate: GateOptions;
+  /** Serve TLS (and HTTP/2 beside HTTP/1.1 when on) with these files, read at worker boot. */
+  readonly tls?: TlsFiles | null | undefined;
   /** Called around each request when the config sets preRequest/postRequest hooks. */
   readonly hooks?: RequestHooks | undefined;
   /** Called after each response is done (the worker checks recycling limits between requests). */
@@ -73,6 +80,9 @@ export class HttpServer {
   readonly #requests = new RequestRegistry();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
+  readonly #gate: GateOptions;
+  readonly #sessions = new Http2Sessions();
+  readonly #upgrades: Upgrades | null;
   #draining = false;
   #served = 0;
 
@@ -96,14 +106,17 @@ export class HttpServer {
             }
           };
     this.#listener = (req, res) => this.#track(req, res, inner);
+    this.#upgrades = app.upgrade ? new Upgrades(app.upgrade, { logger: options.logger, waitUntil: (p) => this.#waitUntil(p) }) : null;
+    this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
   }
 
   get requestsServed(): number {
     return this.#served;
   }
 
+  /** Open client connections: HTTP/1.1 ones and HTTP/2 sessions. */
   get connections(): number {
-    return this.#connections.size;
+    return this.#connections.size + this.#sessions.size;
   }
 
   get inFlight(): number {
@@ -115,31 +128,45 @@ export class HttpServer {
     return this.#requests.describe();
   }
 
+  /** Upgraded (WebSocket) connections still open. */
+  get upgraded(): number {
+    return this.#upgrades?.open ?? 0;
+  }
+
   /** Starts accepting on an inherited listening socket. */
   listen(fd: number): Promise<void> {
     const { rules } = this.#options.gate;
-    const server = http.createServer(
-      {
-        keepAliveTimeout: this.#options.keepalive * 1000,
-        // The gate has checked every head against the configured limits before
-        // the parser sees it, so the parser's own limits must not be tighter.
-        maxHeaderSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1),
-        // Gunicorn serves HTTP/1.1 requests without Host; the gate refuses repeated ones.
-        requireHostHeader: false,
-        // Bodies are timed by the gate (--body-timeout), per stall, not per request.
-        requestTimeout: 0,
-      },
-      this.#listener,
-    );
+    const http1: Http1Settings = {
+      keepAliveTimeout: this.#options.keepalive * 1000,
+      // The gate has checked every head against the configured limits before
+      // the parser sees it, so the parser's own limits must not be tighter.
+      maxHeaderSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1),
+      // Gunicorn serves HTTP/1.1 requests without Host; the gate refuses repeated ones.
+      requireHostHeader: false,
+      // Bodies are timed by the gate (--body-timeout), per stall, not per request.
+      requestTimeout: 0,
+    };
+    const tls = this.#options.tls;
+    const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), this.#listener) : http.createServer(http1, this.#listener)) as http.Server;
     server.maxHeadersCount = 0;
     // A client that half-closes after sending still gets its answers (as from
     // Gunicorn); by default node:http would abort the requests in flight.
     (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-    server.on('connection', (socket: Socket) => {
-      // Before the gate: a PROXY header replaces remoteAddress, and trust goes by the real peer.
-      this.#options.proxy?.watch(socket);
-      this.#attachGate(socket);
-    });
+    // On TLS listeners the gate reads the decrypted stream, behind node:http's listener.
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls));
+    if (tls) {
+      server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) =>
+        this.#options.logger.debug(`TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${err.code ?? err.message}`),
+      );
+    }
+    if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
+    if (this.#upgrades) {
+      const upgrades = this.#upgrades;
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        this.#connections.forget(socket);
+        upgrades.handle(req, socket, head);
+      });
+    }
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
       // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
       if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
@@ -148,7 +175,6 @@ export class HttpServer {
       socket.destroy();
     });
     this.#servers.push(server);
-    this.#connections.watch(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
@@ -159,8 +185,34 @@ export class HttpServer {
     });
   }
 
+  #http2Limits(): Http2Limits {
+    const { rules } = this.#options.gate;
+    return {
+      maxHeaderListSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes, 2 ** 32 - 1),
+      // Four pseudo-headers (:method, :scheme, :authority, :path) beside the fields.
+      maxHeaderListPairs: rules.limitRequestFields + 4,
+      idleTimeoutMs: (this.#options.keepalive || 5) * 1000,
+    };
+  }
+
+  #onConnection(socket: Socket, tls: TlsFiles | null | undefined): void {
+    // Before the gate: a PROXY header replaces remoteAddress, and trust goes by the real peer.
+    this.#options.proxy?.watch(socket);
+    if (tls) {
+      if (refusesPeer(socket as TLSSocket, tls)) {
+        this.#options.logger.debug(`Refused a client certificate from ${socket.remoteAddress}: ${(socket as TLSSocket).authorizationError}`);
+        socket.destroy();
+        return;
+      }
+      // An HTTP/2 session frames its own streams; the drain ends it with GOAWAY.
+      if ((socket as TLSSocket).alpnProtocol === 'h2') return;
+    }
+    this.#connections.add(socket);
+    this.#attachGate(socket);
+  }
+
   #attachGate(socket: Socket): void {
-    const gate = ConnectionGate.attach(socket, this.#options.gate);
+    const gate = ConnectionGate.attach(socket, this.#gate);
     if (gate) this.#gates.set(socket, gate);
     else this.#options.logger.warning('node:http changed how it reads sockets: this connection is served without the strict HTTP/1.1 checks');
   }
@@ -168,11 +220,14 @@ export class HttpServer {
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     // Only a head the gate rewrote carries its marker, last.
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
+    else if (req.httpVersionMajor === 2 && !applyHeaderMap(req, res, this.#options.gate.rules.headerMap)) return;
     this.#served++;
     this.#active.add(res);
     const socket = req.socket;
     this.#connections.requestStarted(socket);
-    if (this.#draining || this.#options.keepalive === 0) res.shouldKeepAlive = false;
+    // Without an upgrade handler an upgrade request is served as a plain one,
+    // and what follows it on the connection is not read as HTTP (see the gate).
+    if (this.#draining || this.#options.keepalive === 0 || (req.headers.upgrade !== undefined && !this.#upgrades)) res.shouldKeepAlive = false;
     const access = this.#options.access;
     const logged = access.length > 0;
     const startedAt = Date.now();
@@ -223,7 +278,9 @@ export class HttpServer {
       this.#options.renderError(err, req, res);
     } else if (!res.headersSent) {
       res.shouldKeepAlive = false;
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', connection: 'close' });
+      // HTTP/2 forbids connection-specific fields; its stream ends on its own.
+      const close = req.httpVersionMajor < 2 ? { connection: 'close' } : {};
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', ...close });
       res.end('Internal Server Error');
     } else {
       // Headers are out: only a broken connection tells the client the body is incomplete.
@@ -251,6 +308,8 @@ export class HttpServer {
     // keep-alive connections at once, racing requests the clients are sending.
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
     this.#connections.lingerIdle(options.idleLingerMs);
+    this.#sessions.closeAll();
+    this.#upgrades?.drain();
     await Promise.all(closed);
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }

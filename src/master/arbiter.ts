@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import { planFleet } from './fleet.js';
 import { MetricsBridge } from './metrics-bridge.js';
-import { checkWorkerTmpDir } from './preflight.js';
+import { checkTlsFiles, checkWorkerTmpDir } from './preflight.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import type { InheritedSockets, SystemdNotifyEnv } from '../config/env.js';
 import { Upgrade } from './upgrade.js';
@@ -154,8 +154,9 @@ export class Arbiter {
     }
     try {
       checkWorkerTmpDir(config.workerTmpDir);
+      checkTlsFiles(config);
       this.#listeners = inherited ? adoptAll(inherited.fds, inherited.labels) : await bindAll(config.bind, config.umask);
-      for (const l of this.#listeners) this.#logger.info(`Listening at: ${l.label} (${process.pid})`);
+      for (const l of this.#listeners) this.#logger.info(`Listening at: ${config.certfile ? l.label.replace(/^http:/, 'https:') : l.label} (${process.pid})`);
       if (config.metricsBind) this.#metrics = await MetricsBridge.start(config.metricsBind, () => [...this.#workers.values()], this.#logger);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();

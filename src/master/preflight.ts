@@ -3,6 +3,12 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { NarwhalError } from '../errors.js';
+import { loadTlsFiles, type TlsConfig } from '../config/tls-files.js';
+
+/** Workers read the TLS files at boot: unreadable or mismatched files must stop the start, not loop respawns. */
+export function checkTlsFiles(config: TlsConfig): void {
+  loadTlsFiles(config);
+}
 
 /** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */
 export function checkWorkerTmpDir(dir: string | null): void {

@@ -8,6 +8,7 @@ import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
 import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
+import { loadTlsFiles, type TlsFiles } from '../config/tls-files.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import { healthResponder } from '../http/health.js';
 import { ProxyTrust } from '../http/proxy-headers.js';
@@ -60,6 +61,14 @@ export class Worker {
     // --reload: note the app's module graph; --debug: the dev error pages and static files.
     const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
     const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
+    let tls: TlsFiles | null;
+    try {
+      // Read at every boot: a reload (HUP) serves renewed certificates.
+      tls = loadTlsFiles(config);
+    } catch (err) {
+      this.#fail('boot', err instanceof Error ? err.message : String(err));
+      return;
+    }
     let app: LoadedApp;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
@@ -101,6 +110,7 @@ export class Worker {
         ...gateOptions(config),
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),
       },
+      tls,
       hooks: this.#requestHooks(),
       intercept: devHooks?.intercept,
       renderError: devHooks?.renderError,
@@ -182,7 +192,7 @@ export class Worker {
       // Idle connections get up to the keep-alive time the clients were told
       // (within half the graceful timeout) to bring a request already sent.
       const { keepalive, gracefulTimeout } = this.#boot.config;
-      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight`);
+      if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight, ${this.#server.upgraded} upgraded`);
       await this.#server?.drain({ idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000 });
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);
       if (this.#metrics) {

@@ -122,11 +122,11 @@ export interface Server extends Narwhal {
  */
 export async function startServer(args: readonly string[], opts: { workers?: number; cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string } = {}): Promise<Narwhal & { url: string; port: number }> {
   const n = new Narwhal(['--bind', '127.0.0.1:0', '--log-level', 'debug', ...args], opts);
-  const m = await n.waitForLog(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/);
-  const port = Number(m[1]);
+  const m = await n.waitForLog(/Listening at: (https?):\/\/127\.0\.0\.1:(\d+)/);
+  const port = Number(m[2]);
   const workers = opts.workers ?? 1;
   await waitFor(`${workers} ready workers in:\n${n.output}`, () => n.readyPids().length >= workers || (n.exit ? Promise.reject(new Error(`narwhal exited early:\n${n.output}`)) : false), 20_000);
-  return Object.assign(n, { url: `http://127.0.0.1:${port}`, port });
+  return Object.assign(n, { url: `${m[1]}://127.0.0.1:${port}`, port });
 }
 
 /** Runs narwhal to completion (for commands that exit by themselves). */

@@ -22,8 +22,9 @@ test('scripts/web.sh serves config/app.ts:application with one master and two wo
   const body = await waitFor('an answer', () => request(`${url}/orders`).then((r) => r.body, () => undefined));
   assert.equal(JSON.parse(body).app, 'seed');
   // exec: the script's process is the master.
-  const titles = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(n.pid)], { encoding: 'utf8' });
-  assert.equal((titles.match(/narwhal: worker \[config\/app\.ts\]/g) ?? []).length, 2, titles);
+  // A worker names itself once it has its boot message: wait for both.
+  const workerTitles = () => execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(n.pid)], { encoding: 'utf8' });
+  await waitFor('two named workers', () => (workerTitles().match(/narwhal: worker \[config\/app\.ts\]/g) ?? []).length === 2);
   assert.match(execFileSync('ps', ['-o', 'args=', '-p', String(n.pid)], { encoding: 'utf8' }), /narwhal: master \[config\/app\.ts\]/);
   assert.equal((await n.stop()).code, 0);
 });

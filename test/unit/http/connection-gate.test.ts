@@ -44,7 +44,7 @@ describe('ConnectionGate', () => {
     // As HttpServer: a client's half-close must not abort the answers still queued.
     (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('connection', (socket: Socket) => {
-      const gate = ConnectionGate.attach(socket, { rules, proxyMode: 'auto', proxyAllowed: () => true, schemeTrusted: () => true, headerTimeoutMs: 5000, bodyTimeoutMs: 5000 });
+      const gate = ConnectionGate.attach(socket, { rules, proxyMode: 'auto', proxyAllowed: () => true, schemeTrusted: () => true, headerTimeoutMs: 5000, bodyTimeoutMs: 5000, acceptUpgrades: true });
       assert.ok(gate, 'node:http\'s data listener is where the gate expects it');
       gates.set(socket, gate);
       serverSockets.push(socket);
