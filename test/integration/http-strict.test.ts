@@ -103,6 +103,25 @@ describe('strict HTTP/1.1 in a worker', () => {
     assert.deepEqual([echo(res!.body).remoteAddress, echo(res!.body).remotePort], ['203.0.113.7', 4242]);
   });
 
+  it('gives the app the client address from a binary PROXY v2 header, and answers 400 to a broken one', async () => {
+    const v2 = await startServer([APP, '--proxy-protocol', 'v2']);
+    try {
+      const signature = Buffer.from('\r\n\r\n\x00\r\nQUIT\n', 'latin1');
+      const addresses = Buffer.from([198, 51, 100, 23, 10, 0, 0, 1, 0x1f, 0x90, 0x00, 0x50]); // 198.51.100.23:8080 -> 10.0.0.1:80
+      const header = Buffer.concat([signature, Buffer.from([0x21, 0x11, 0x00, addresses.length]), addresses]);
+      const ok = await exchange(v2.port, Buffer.concat([header, Buffer.from('GET /who HTTP/1.1\r\nHost: x\r\n\r\n')]));
+      const [res] = parseResponses(ok.data);
+      assert.equal(res?.status, 200);
+      assert.deepEqual([echo(res!.body).remoteAddress, echo(res!.body).remotePort], ['198.51.100.23', 8080]);
+      // Version nibble 3 does not exist.
+      const broken = await exchange(v2.port, Buffer.concat([signature, Buffer.from([0x31, 0x11, 0x00, 12]), addresses, Buffer.from('GET / HTTP/1.1\r\n\r\n')]));
+      assert.equal(broken.closed, true);
+      assert.deepEqual(parseResponses(broken.data).map((r) => r.status), [400]);
+    } finally {
+      await v2.stop();
+    }
+  });
+
   it('serves connections without a PROXY header as usual', async () => {
     const { data } = await exchange(server.port, Buffer.from('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n'));
     assert.equal(echo(parseResponses(data)[0]!.body).remoteAddress, '127.0.0.1');
