@@ -79,6 +79,7 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     origins.config = 'config file';
   }
 
+  checkCombinations(values);
   for (const key of SETTING_KEYS) {
     const v = values[key];
     if (v && typeof v === 'object') Object.freeze(v);
@@ -90,6 +91,14 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     help: cli.help,
     version: cli.version,
   };
+}
+
+/** Settings that are fine alone but not together. */
+function checkCombinations(values: Record<string, unknown>): void {
+  if (values['certfile'] && values['proxyProtocol'] !== 'off') {
+    // The PROXY header comes before the TLS handshake, and the strict gate reads the decrypted stream.
+    throw new NarwhalError('CONFIG', '--proxy-protocol cannot be combined with --certfile yet: terminate TLS at the proxy, or drop the PROXY header');
+  }
 }
 
 /** `--print-config`: every setting, its value and where it came from. */

@@ -141,6 +141,13 @@ describe('narwhal command line', () => {
     assert.equal(bad.code, 4, bad.output);
   });
 
+  test('settings that cannot go together are refused with one line', async () => {
+    const r = await runNarwhal(['--print-config', '--certfile', 'cert.pem', '--proxy-protocol', 'v1']);
+    assert.equal(r.code, 2);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /--proxy-protocol cannot be combined with --certfile/);
+  });
+
   test('two apps on the command line are refused', async () => {
     const r = await runNarwhal(['a.ts', 'b.ts']);
     assert.equal(r.code, 2);
