@@ -25,6 +25,13 @@ import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
 import type { Prepared } from '../dev/standby-worker.js';
 
+/** What the dev server adds to a worker: the module graph (--reload) and the debug pages (--debug). */
+interface DevTools {
+  readonly graph: import('../dev/module-graph.js').ModuleGraph | null;
+  readonly pages: typeof import('../dev/dev-hooks.js') | null;
+  readonly hooks: ReturnType<typeof import('../dev/dev-hooks.js').createDevHooks> | undefined;
+}
+
 export class Worker {
   readonly #boot: BootInfo;
   readonly #channel: Channel<WorkerMessage, MasterMessage>;
@@ -54,47 +61,83 @@ export class Worker {
     const { config } = this.#boot;
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
-    this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, config.timeout);
+    this.#startSupervision();
+    const dev = await this.#devTools();
+    const tls = this.#readTls();
+    if (tls === undefined) return;
+    const app = await this.#loadApp(dev);
+    if (!app) return;
+    await this.#reportModules(dev.graph);
+    const server = this.#createServer(app, tls, dev.hooks);
+    await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
+    if (!(await this.#listen(server))) return;
+    this.#server = server;
+    const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
+    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
+    this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
+    this.#channel.send({ type: 'ready' });
+  }
+
+  /** The heartbeat the master watches, and the watchdog that reports where a stuck worker is. */
+  #startSupervision(): void {
+    this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, this.#boot.config.timeout);
     this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
       this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
     );
-    // --reload: note the app's module graph; --debug: the dev error pages and static files.
+  }
+
+  /** --reload: note the app's module graph; --debug: the dev error pages and static files. */
+  async #devTools(): Promise<DevTools> {
+    const { config } = this.#boot;
     const graph = this.#prepared.graph ?? (config.reload ? new (await import('../dev/module-graph.js')).ModuleGraph() : null);
-    const dev = config.debug ? await import('../dev/dev-hooks.js') : null;
-    let tls: TlsFiles | null;
+    const pages = config.debug ? await import('../dev/dev-hooks.js') : null;
+    return { graph, pages, hooks: pages?.createDevHooks(config, process.cwd()) };
+  }
+
+  /** The TLS files, read at every boot so a reload (HUP) serves renewed certificates; undefined when unreadable. */
+  #readTls(): TlsFiles | null | undefined {
     try {
-      // Read at every boot: a reload (HUP) serves renewed certificates.
-      tls = loadTlsFiles(config);
+      return loadTlsFiles(this.#boot.config);
     } catch (err) {
       this.#fail('boot', err instanceof Error ? err.message : String(err));
-      return;
+      return undefined;
     }
-    let app: LoadedApp;
+  }
+
+  /** The app, or with --debug the load-error page; null when the worker could not boot. */
+  async #loadApp(dev: DevTools): Promise<LoadedApp | null> {
+    const { config } = this.#boot;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
-      app = await loadApp(config.app, process.cwd(), config.interface);
+      return await loadApp(config.app, process.cwd(), config.interface);
     } catch (err) {
-      const files = graph ? (await graph.flush(), graph.files()) : [];
-      if (!dev || files.length === 0) {
+      const files = dev.graph ? (await dev.graph.flush(), dev.graph.files()) : [];
+      if (!dev.pages || files.length === 0) {
         // With --reload the files the failed import touched are watched all the same.
-        if (graph) this.#channel.send({ type: 'modules', files });
+        if (dev.graph) this.#channel.send({ type: 'modules', files });
         const known = err instanceof NarwhalError;
         this.#fail(known && err.code === 'APP_LOAD' ? 'app-load' : 'boot', known ? err.message : `worker failed to boot: ${describeError(err)}`, known ? err.detail : undefined);
-        return;
+        return null;
       }
       // Dev: the app's files were found but did not load; serve the error until a save fixes them.
       this.#channel.send({ type: 'load-error', message: err instanceof Error ? err.message : String(err), detail: err instanceof NarwhalError ? err.detail : describeError(err) });
-      app = dev.loadErrorApp(err, config, files);
+      return dev.pages.loadErrorApp(err, config, files);
     }
+  }
+
+  /** --reload: tell the master which files the app loaded, now and whenever it loads more. */
+  async #reportModules(graph: DevTools['graph']): Promise<void> {
+    if (!graph) return;
+    await graph.flush();
+    const report = () => this.#channel.send({ type: 'modules', files: graph.files() });
+    report();
+    graph.onLateLoad(report);
+  }
+
+  #createServer(app: LoadedApp, tls: TlsFiles | null, devHooks: DevTools['hooks']): HttpServer {
+    const { config } = this.#boot;
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
-    if (graph) {
-      await graph.flush();
-      const report = () => this.#channel.send({ type: 'modules', files: graph.files() });
-      report();
-      graph.onLateLoad(report);
-    }
-    const devHooks = dev?.createDevHooks(config, process.cwd());
     const recycle = new RecyclePolicy(config, (kind, reason) => {
       this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
       this.#channel.send({ type: 'recycle', kind, reason });
@@ -117,7 +160,11 @@ export class Worker {
       proxy: new ProxyTrust({ allowIps: config.forwardedAllowIps, secureSchemeHeaders: config.secureSchemeHeaders, forwardedForHeader: config.forwardedForHeader }),
       health: config.healthPath ? healthResponder(config.healthPath) : null,
     });
-    await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
+    return server;
+  }
+
+  /** Listens on every inherited socket; false when one fails (the worker then exits). */
+  async #listen(server: HttpServer): Promise<boolean> {
     for (const l of this.#boot.listeners) {
       try {
         await server.listen(l.fd);
@@ -125,14 +172,10 @@ export class Worker {
         // The master binds; the kernel reports a port taken by another listener only at listen(2).
         const code = (err as NodeJS.ErrnoException).code;
         this.#fail('bind', `cannot listen on ${l.label}: ${code === 'EADDRINUSE' ? 'another process is listening there; stop it or choose another --bind' : (err as Error).message} (${code})`);
-        return;
+        return false;
       }
     }
-    this.#server = server;
-    const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
-    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
-    this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
-    this.#channel.send({ type: 'ready' });
+    return true;
   }
 
   /** Prometheus counters, summed by the master at each scrape of --metrics-bind. */
