@@ -9,19 +9,9 @@ import { ConnectionGate } from '../../../src/http/connection-gate.js';
 import { headRules } from '../../../src/http/head-rules.js';
 import { exchange, parseResponses } from '../../helpers/raw-http.js';
 import { waitFor } from '../../helpers/narwhal.js';
+import { defaultHeadRules } from '../../helpers/head-rules.js';
 
-const rules = headRules({
-  limitRequestLine: 4094,
-  limitRequestFields: 100,
-  limitRequestFieldSize: 8190,
-  headerMap: 'drop',
-  permitObsoleteFolding: false,
-  stripHeaderSpaces: false,
-  permitUnconventionalHttpMethod: false,
-  permitUnconventionalHttpVersion: false,
-  casefoldHttpMethod: false,
-  secureSchemeHeaders: {},
-});
+const rules = headRules(defaultHeadRules({ secureSchemeHeaders: {} }));
 
 describe('ConnectionGate', () => {
   const gates = new WeakMap<Socket, ConnectionGate>();

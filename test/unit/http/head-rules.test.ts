@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FIXUP_HEADER, headRules, parseHead, type HeadRulesConfig } from '../../../src/http/head-rules.js';
 import { HttpError } from '../../../src/http/http-error.js';
+import { defaultHeadRules } from '../../helpers/head-rules.js';
 
-const base: HeadRulesConfig = {
-  limitRequestLine: 4094,
-  limitRequestFields: 100,
-  limitRequestFieldSize: 8190,
-  headerMap: 'drop',
-  permitObsoleteFolding: false,
-  stripHeaderSpaces: false,
-  permitUnconventionalHttpMethod: false,
-  permitUnconventionalHttpVersion: false,
-  casefoldHttpMethod: false,
-  secureSchemeHeaders: { 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
-};
+const base: HeadRulesConfig = defaultHeadRules({ secureSchemeHeaders: { 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' } });
 const rules = (over: Partial<HeadRulesConfig> = {}) => headRules({ ...base, ...over });
 const head = (lines: string[], over: Partial<HeadRulesConfig> = {}, trusted = true) => parseHead(lines.join('\r\n'), rules(over), trusted);
 const rejects = (status: number, lines: string[], over: Partial<HeadRulesConfig> = {}, trusted = true) =>
