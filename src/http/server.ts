@@ -71,6 +71,12 @@ function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
   };
 }
 
+/** Reads rawHeaders rather than req.headers, which node:http builds only when first asked. */
+function hasUpgradeField(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 7 && raw[i]!.toLowerCase() === 'upgrade') return true;
+  return false;
+}
+
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
@@ -227,7 +233,7 @@ export class HttpServer {
     this.#connections.requestStarted(socket);
     // Without an upgrade handler an upgrade request is served as a plain one,
     // and what follows it on the connection is not read as HTTP (see the gate).
-    if (this.#draining || this.#options.keepalive === 0 || (req.headers.upgrade !== undefined && !this.#upgrades)) res.shouldKeepAlive = false;
+    if (this.#draining || this.#options.keepalive === 0 || (!this.#upgrades && hasUpgradeField(req.rawHeaders))) res.shouldKeepAlive = false;
     const access = this.#options.access;
     const logged = access.length > 0;
     const startedAt = Date.now();
