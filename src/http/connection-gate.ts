@@ -41,8 +41,15 @@ type Deliver = (chunk: Buffer) => void;
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean; parser?: unknown };
 
 const GRACE_MS = 2000;
+// Buffers, not strings, to search with: a string needle is converted to bytes on every call.
 const CRLF = Buffer.from('\r\n');
+const BLANK_LINE = Buffer.from('\r\n\r\n');
 const END_CHUNKED = Buffer.from('0\r\n\r\n');
+
+/** `buf` itself when the range is all of it (a packet holding exactly one head, the usual case): no new view. */
+function slice(buf: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+}
 
 export class ConnectionGate {
   readonly #socket: HttpSocket;
@@ -171,7 +178,8 @@ export class ConnectionGate {
       switch (this.#phase) {
         case 'proxy':
         case 'head': {
-          const buf = this.#pending ? this.#append(data.subarray(i)) : data.subarray(i);
+          const rest = i === 0 ? data : data.subarray(i);
+          const buf = this.#pending ? this.#append(rest) : rest;
           const used = this.#phase === 'proxy' ? this.#proxy(buf) : this.#head(buf, out);
           if (used < 0) {
             if (!this.#pending) this.#append(buf);
@@ -248,14 +256,14 @@ export class ConnectionGate {
     while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
     if (start >= buf.length || (start === buf.length - 1 && buf[start] === 13)) return start === buf.length ? start : -1;
     // Heads that trickle in are not rescanned from their start on every packet.
-    const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf('\r\n', start);
+    const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf(CRLF, start);
     if (lineEnd < 0) {
       if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
       return this.#needMore(buf, start);
     }
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
     this.#lineEnd = lineEnd;
-    const end = buf.indexOf('\r\n\r\n', Math.max(lineEnd, start + this.#scanFrom));
+    const end = buf.indexOf(BLANK_LINE, Math.max(lineEnd, start + this.#scanFrom));
     if (end < 0) {
       if (buf.length - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
       return this.#needMore(buf, start);
@@ -271,7 +279,7 @@ export class ConnectionGate {
     // Without an upgrade handler, an upgrade request is a plain request that closes the connection.
     const tunnel = head.upgrade && this.#opts.acceptUpgrades === true;
     this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
-    out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : buf.subarray(start, end + 4));
+    out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : slice(buf, start, end + 4));
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {
       // node:http decides whether the app takes the upgrade; either way it reads what follows.

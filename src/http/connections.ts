@@ -5,13 +5,13 @@
 import type { Socket } from 'node:net';
 
 export class ConnectionTracker {
-  /** Every open connection, with the number of requests it has in flight. */
-  readonly #sockets = new Map<Socket, number>();
+  /** Every open connection, with the number of requests it has in flight (a record, so a request costs one lookup). */
+  readonly #sockets = new Map<Socket, { inFlight: number }>();
   #lingerMs: number | null = null;
 
   /** A new connection (the TLS socket on TLS listeners: the one node:http reads). */
   add(socket: Socket): void {
-    this.#sockets.set(socket, 0);
+    this.#sockets.set(socket, { inFlight: 0 });
     socket.once('close', () => this.#sockets.delete(socket));
     if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
   }
@@ -22,17 +22,17 @@ export class ConnectionTracker {
   }
 
   requestStarted(socket: Socket): void {
-    const n = this.#sockets.get(socket);
-    if (n === undefined) return;
-    this.#sockets.set(socket, n + 1);
+    const conn = this.#sockets.get(socket);
+    if (conn === undefined) return;
+    conn.inFlight++;
     // A request came in on a lingering idle connection: its answer carries
     // `Connection: close`, so no idle timer may cut it short.
     if (this.#lingerMs !== null) socket.setTimeout(0);
   }
 
   requestFinished(socket: Socket): void {
-    const n = this.#sockets.get(socket);
-    if (n !== undefined && n > 0) this.#sockets.set(socket, n - 1);
+    const conn = this.#sockets.get(socket);
+    if (conn !== undefined && conn.inFlight > 0) conn.inFlight--;
   }
 
   /**
@@ -43,7 +43,7 @@ export class ConnectionTracker {
    */
   lingerIdle(lingerMs: number): void {
     this.#lingerMs = lingerMs;
-    for (const [socket, inFlight] of this.#sockets) if (inFlight === 0) this.#linger(socket, lingerMs);
+    for (const [socket, conn] of this.#sockets) if (conn.inFlight === 0) this.#linger(socket, lingerMs);
   }
 
   #linger(socket: Socket, ms: number): void {

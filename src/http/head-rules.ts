@@ -78,8 +78,6 @@ const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):\d+$/;
 const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 /** Methods node:http's parser knows, except CONNECT, which it hands over as a tunnel. */
 const PARSER_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
-/** Fields a request must not repeat: two differing values are a smuggling vector. */
-const SINGLETONS = new Set(['host', 'content-type']);
 
 const bad = (msg: string): never => {
   throw new HttpError(400, msg);
@@ -138,9 +136,22 @@ function trimSpTab(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
-/** Reads the header fields; returns them flat, and whether the wire form changed. */
-function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean, checkValues: boolean): { headers: string[]; changed: boolean } {
+/** The header fields, flat, and the few that frame the request, for framing() and connection(). */
+interface Fields {
+  readonly headers: string[];
+  /** The wire form changed (a field dropped, a name or value rewritten). */
+  readonly changed: boolean;
+  /** Flat [lowercase name, name as sent, value, ...] of the framing and connection fields, in wire order. */
+  readonly framed: string[];
+}
+
+/** Fields framing() and connection() read; collected while the names are at hand in lowercase. */
+const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade', 'host', 'content-type']);
+
+/** Reads the header fields; returns them flat, whether the wire form changed, and the framing fields. */
+function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean, checkValues: boolean): Fields {
   const headers: string[] = [];
+  const framed: string[] = [];
   let changed = false;
   let scheme: string | null = null;
   for (let i = 1; i < lines.length; i++) {
@@ -179,8 +190,9 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean,
       continue;
     }
     headers.push(name, value);
+    if (FRAMING_FIELDS.has(lower)) framed.push(lower, name, value);
   }
-  return { headers, changed };
+  return { headers, changed, framed };
 }
 
 interface Framing {
@@ -205,15 +217,17 @@ function transferCoding(value: string, state: { chunked: boolean; forceClose: bo
   }
 }
 
-function framing(headers: string[], minor: number, major: number): Framing {
+/** `framed`: Fields.framed, in wire order so the first fault is the one reported. */
+function framing(framed: string[], minor: number, major: number): Framing {
   let length: number | null = null;
   let te = 0;
   let loneChunked = false;
   const state = { chunked: false, forceClose: false };
-  const seen = new Set<string>();
-  for (let i = 0; i < headers.length; i += 2) {
-    const lower = headers[i]!.toLowerCase();
-    const value = headers[i + 1]!;
+  let host = false;
+  let contentType = false;
+  for (let i = 0; i < framed.length; i += 3) {
+    const lower = framed[i]!;
+    const value = framed[i + 2]!;
     if (lower === 'content-length') {
       if (length !== null) bad('repeated Content-Length');
       if (!DIGITS.test(value)) bad('invalid Content-Length');
@@ -223,9 +237,13 @@ function framing(headers: string[], minor: number, major: number): Framing {
       te++;
       loneChunked = value.toLowerCase() === 'chunked';
       transferCoding(value, state);
-    } else if (SINGLETONS.has(lower)) {
-      if (seen.has(lower)) bad(`repeated ${headers[i]}`);
-      seen.add(lower);
+    } else if (lower === 'host') {
+      // Singletons: two differing values are a smuggling vector.
+      if (host) bad(`repeated ${framed[i + 1]}`);
+      host = true;
+    } else if (lower === 'content-type') {
+      if (contentType) bad(`repeated ${framed[i + 1]}`);
+      contentType = true;
     }
   }
   if (state.chunked) {
@@ -237,12 +255,12 @@ function framing(headers: string[], minor: number, major: number): Framing {
 }
 
 /** What the Connection fields say: close after this request, or switch protocols. */
-function connection(headers: string[], major: number, minor: number): { close: boolean; upgrade: boolean } {
+function connection(framed: string[], major: number, minor: number): { close: boolean; upgrade: boolean } {
   let tokens: string[] | null = null;
   let upgradeField = false;
-  for (let i = 0; i < headers.length; i += 2) {
-    const lower = headers[i]!.toLowerCase();
-    if (lower === 'connection') (tokens ??= []).push(...headers[i + 1]!.toLowerCase().split(',').map(trimSpTab));
+  for (let i = 0; i < framed.length; i += 3) {
+    const lower = framed[i]!;
+    if (lower === 'connection') (tokens ??= []).push(...framed[i + 2]!.toLowerCase().split(',').map(trimSpTab));
     else if (lower === 'upgrade') upgradeField = true;
   }
   const close = tokens?.includes('close') || (major === 1 && minor === 0 && !tokens?.includes('keep-alive'));
@@ -263,8 +281,8 @@ export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean
   if (suspect && LINE_BAD.test(line)) bad('control character in request line');
   const rl = requestLine(line, rules);
   const fields = headerFields(lines, rules, trustedScheme, suspect);
-  const fr = framing(fields.headers, rl.minor, rl.major);
-  const conn = connection(fields.headers, rl.major, rl.minor);
+  const fr = framing(fields.framed, rl.minor, rl.major);
+  const conn = connection(fields.framed, rl.major, rl.minor);
   const close = conn.close || fr.forceClose;
   const fwdMethod = PARSER_METHODS.has(rl.method) ? rl.method : 'GET';
   const fwdTarget = rl.method === 'CONNECT' || !(PARSER_SAFE_TARGET.test(rl.target) || rl.target === '*') ? '/' : rl.target;

@@ -105,12 +105,29 @@ export class ProxyTrust {
   readonly #mapping: Readonly<Record<string, string>>;
   readonly #schemeNames: readonly string[];
   readonly #forHeader: ForwardedForHeader;
+  /** Every header name that can change a request's ForwardedInfo, and their lengths (a cheap first filter). */
+  readonly #names: ReadonlySet<string>;
+  readonly #nameLengths: ReadonlySet<number>;
 
   constructor(options: ProxyTrustOptions) {
     this.#trusted = peerMatcher(options.allowIps);
     this.#mapping = options.secureSchemeHeaders;
     this.#schemeNames = Object.keys(options.secureSchemeHeaders).map((n) => n.toLowerCase());
     this.#forHeader = options.forwardedForHeader;
+    this.#names = new Set([...this.#schemeNames, this.#forHeader]);
+    this.#nameLengths = new Set([...this.#names].map((n) => n.length));
+  }
+
+  /**
+   * Whether any field can matter, read from rawHeaders: node:http builds
+   * req.headers only when first asked, and most requests carry none of these.
+   */
+  #mentioned(raw: readonly string[]): boolean {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (this.#nameLengths.has(name.length) && this.#names.has(name.toLowerCase())) return true;
+    }
+    return false;
   }
 
   /** Notes whether a new connection's peer is trusted; called as it is accepted. */
@@ -124,9 +141,9 @@ export class ProxyTrust {
    * headers disagree on the scheme.
    */
   resolve(req: IncomingMessage): ForwardedInfo | null {
+    if (!this.#mentioned(req.rawHeaders)) return null;
     const headers = req.headers;
     const forValue = headers[this.#forHeader];
-    if (forValue === undefined && !this.#schemeNames.some((n) => headers[n] !== undefined)) return null;
     const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
     const remoteAddress = socket.remoteAddress ?? '';
     // The scheme goes by the real peer, as the strict gate judged it; the

@@ -20,30 +20,43 @@ export interface RequestInfo {
  */
 const CHEAP_CONTEXT = Number(process.versions.node.split('.')[0]) >= 24;
 
-export class RequestRegistry {
-  readonly #inFlight = new Set<RequestInfo>();
+export class RequestRegistry<K extends object> {
+  /** Keyed by the request's response: the server's own in-flight list, so one map serves both. */
+  readonly #inFlight = new Map<K, RequestInfo>();
   readonly #context = CHEAP_CONTEXT ? new AsyncLocalStorage<RequestInfo>() : null;
   #running: RequestInfo | null = null;
 
-  run(info: RequestInfo, fn: () => void): void {
-    this.#inFlight.add(info);
+  add(key: K, info: RequestInfo): void {
+    this.#inFlight.set(key, info);
+  }
+
+  /** Runs the request's handler as `info`'s code; the arguments are passed on, so no closure per request. */
+  run<A, B>(info: RequestInfo, fn: (a: A, b: B) => void, a: A, b: B): void {
     if (this.#context) {
-      this.#context.run(info, fn);
+      this.#context.run(info, fn, a, b);
       return;
     }
     this.#running = info;
     try {
-      fn();
+      fn(a, b);
     } finally {
       this.#running = null;
     }
   }
 
-  remove(info: RequestInfo): void {
-    this.#inFlight.delete(info);
+  remove(key: K): void {
+    this.#inFlight.delete(key);
+  }
+
+  get size(): number {
+    return this.#inFlight.size;
+  }
+
+  keys(): IterableIterator<K> {
+    return this.#inFlight.keys();
   }
 
   describe(): { current: RequestInfo | null; inFlight: RequestInfo[] } {
-    return { current: this.#context?.getStore() ?? this.#running, inFlight: [...this.#inFlight] };
+    return { current: this.#context?.getStore() ?? this.#running, inFlight: [...this.#inFlight.values()] };
   }
 }

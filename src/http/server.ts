@@ -71,13 +71,19 @@ function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
   };
 }
 
+/** Reads rawHeaders rather than req.headers, which node:http builds only when first asked. */
+function hasUpgradeField(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 7 && raw[i]!.toLowerCase() === 'upgrade') return true;
+  return false;
+}
+
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
   readonly #listener: Listener;
-  readonly #active = new Set<ServerResponse>();
   readonly #connections = new ConnectionTracker();
-  readonly #requests = new RequestRegistry();
+  /** The requests in flight, by response. */
+  readonly #requests = new RequestRegistry<ServerResponse>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
   readonly #gate: GateOptions;
@@ -120,7 +126,7 @@ export class HttpServer {
   }
 
   get inFlight(): number {
-    return this.#active.size;
+    return this.#requests.size;
   }
 
   /** The requests in flight, and the one whose code is running right now (for stuck-worker reports). */
@@ -222,32 +228,41 @@ export class HttpServer {
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
     else if (req.httpVersionMajor === 2 && !applyHeaderMap(req, res, this.#options.gate.rules.headerMap)) return;
     this.#served++;
-    this.#active.add(res);
     const socket = req.socket;
+    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt: Date.now() };
+    this.#requests.add(res, info);
     this.#connections.requestStarted(socket);
     // Without an upgrade handler an upgrade request is served as a plain one,
     // and what follows it on the connection is not read as HTTP (see the gate).
-    if (this.#draining || this.#options.keepalive === 0 || (req.headers.upgrade !== undefined && !this.#upgrades)) res.shouldKeepAlive = false;
-    const access = this.#options.access;
-    const logged = access.length > 0;
-    const startedAt = Date.now();
-    const start = logged ? process.hrtime.bigint() : 0n;
-    const bytesBefore = logged ? socket.bytesWritten : 0;
-    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt };
-    res.once('close', () => {
-      this.#active.delete(res);
-      this.#requests.remove(info);
-      this.#connections.requestFinished(socket);
-      if (logged) {
-        const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
-        for (const sink of access) sink.write(record);
-      }
+    if (this.#draining || this.#options.keepalive === 0 || (!this.#upgrades && hasUpgradeField(req.rawHeaders))) res.shouldKeepAlive = false;
+    // 'close' is emitted once: `on` spares the wrapper `once` builds per request.
+    res.on('close', this.#options.access.length > 0 ? this.#onCloseLogged(req, res, info.startedAt) : () => {
+      this.#finished(res, socket);
       this.#options.onRequestDone?.();
     });
     if (this.#options.health?.(req, res, this.#draining)) return;
     if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
     if (this.#options.intercept?.(req, res)) return;
-    this.#requests.run(info, () => inner(req, res));
+    this.#requests.run(info, inner, req, res);
+  }
+
+  /** The response is done or abandoned: the bookkeeping #track started ends here. */
+  #finished(res: ServerResponse, socket: Socket): void {
+    this.#requests.remove(res);
+    this.#connections.requestFinished(socket);
+  }
+
+  /** With access logging on, the close handler also times the request and counts the bytes it wrote. */
+  #onCloseLogged(req: IncomingMessage, res: ServerResponse, startedAt: number): () => void {
+    const socket = req.socket;
+    const start = process.hrtime.bigint();
+    const bytesBefore = socket.bytesWritten;
+    return () => {
+      this.#finished(res, socket);
+      const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+      for (const sink of this.#options.access) sink.write(record);
+      this.#options.onRequestDone?.();
+    };
   }
 
   /** Leaves the request's scheme and client address on it; false when it was answered with a 400. */
@@ -303,7 +318,7 @@ export class HttpServer {
   async drain(options: DrainOptions = { idleLingerMs: 0 }): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
-    for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
+    for (const res of this.#requests.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
     // net.Server's close, not http.Server's: the latter also drops idle
     // keep-alive connections at once, racing requests the clients are sending.
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));

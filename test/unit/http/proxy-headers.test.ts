@@ -86,7 +86,8 @@ test("secure scheme headers: Gunicorn's mapping, absent, mismatching and contrad
 });
 
 function fakeRequest(remoteAddress: string | undefined, headers: Record<string, string>, socket: object = { remoteAddress }): IncomingMessage {
-  return { socket, headers } as unknown as IncomingMessage;
+  // Both views, as on node:http's object: ProxyTrust looks at rawHeaders first.
+  return { socket, headers, rawHeaders: Object.entries(headers).flat() } as unknown as IncomingMessage;
 }
 
 test('ProxyTrust: headers count only from trusted peers; unix socket peers are trusted', () => {
