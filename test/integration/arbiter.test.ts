@@ -51,8 +51,7 @@ describe('master and workers', () => {
   test('TERM during a slow request lets it finish, then the master exits 0', async () => {
     const s = await startServer([app('slow.ts')]);
     const pending = request(`${s.url}/?ms=1500`);
-    await waitFor('the request to reach the worker', () => s.readyPids().length > 0);
-    await new Promise((r) => setTimeout(r, 200)); // let the request reach the app before the signal
+    await s.waitForLog(/slow request started \(1500 ms\)/);
     s.signal('SIGTERM');
     const r = await pending;
     assert.equal(r.status, 200);
@@ -123,7 +122,7 @@ describe('master and workers', () => {
   test('INT stops quickly with exit 0', async () => {
     const s = await startServer([app('slow.ts')]);
     const pending = request(`${s.url}/?ms=20000`).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 200));
+    await s.waitForLog(/slow request started \(20000 ms\)/);
     s.signal('SIGINT');
     const exit = await s.exited;
     assert.equal(exit.code, 0);
