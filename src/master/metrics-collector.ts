@@ -1,6 +1,7 @@
 // Asks workers for their metrics at each scrape and remembers each worker's
 // latest answer, so the counts of a worker that exits are not lost. Master only.
 
+import { Replies } from '../ipc/replies.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -8,32 +9,18 @@ const REPLY_TIMEOUT_MS = 1000;
 
 export class MetricsCollector {
   readonly #latest = new Map<number, MetricsSnapshot>();
-  readonly #pending = new Map<number, (snapshot: MetricsSnapshot | null) => void>();
-  #nextId = 1;
+  readonly #replies = new Replies<MetricsSnapshot>();
 
   /** A worker's `metrics` message: a reply to a request, or its last word. */
   received(pid: number, id: number | null, snapshot: MetricsSnapshot): void {
     this.#latest.set(pid, snapshot);
-    if (id !== null) this.#pending.get(id)?.(snapshot);
+    if (id !== null) this.#replies.settle(id, snapshot);
   }
 
   /** Fresh snapshots from the given workers; one that does not answer in time counts with its last. */
   async collect(workers: readonly WorkerHandle[]): Promise<MetricsSnapshot[]> {
     const answers = await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<MetricsSnapshot | null>((resolve) => {
-            const id = this.#nextId++;
-            const timer = setTimeout(() => done(this.#latest.get(w.pid) ?? null), REPLY_TIMEOUT_MS);
-            const done = (s: MetricsSnapshot | null) => {
-              clearTimeout(timer);
-              this.#pending.delete(id);
-              resolve(s);
-            };
-            this.#pending.set(id, done);
-            w.channel.send({ type: 'metrics-request', id });
-          }),
-      ),
+      workers.map(async (w) => (await this.#replies.ask((id) => w.channel.send({ type: 'metrics-request', id }), REPLY_TIMEOUT_MS)) ?? this.#latest.get(w.pid) ?? null),
     );
     return answers.filter((s): s is MetricsSnapshot => s !== null);
   }

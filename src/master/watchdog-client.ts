@@ -4,11 +4,11 @@
 
 import type { Socket } from 'node:net';
 import type { WatchdogReport, WatchdogRequest } from '../ipc/messages.js';
+import { Replies } from '../ipc/replies.js';
 
 export class WatchdogClient {
   readonly #socket: Socket;
-  readonly #waiting = new Map<number, (report: WatchdogReport | null) => void>();
-  #nextId = 1;
+  readonly #replies = new Replies<WatchdogReport>();
   #buffered = '';
 
   constructor(socket: Socket) {
@@ -16,10 +16,7 @@ export class WatchdogClient {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('error', () => {});
-    socket.on('close', () => {
-      for (const resolve of this.#waiting.values()) resolve(null);
-      this.#waiting.clear();
-    });
+    socket.on('close', () => this.#replies.cancelAll());
     // The pipe must not keep the master alive.
     socket.unref();
   }
@@ -31,8 +28,7 @@ export class WatchdogClient {
       this.#buffered = this.#buffered.slice(nl + 1);
       try {
         const report = JSON.parse(line) as WatchdogReport;
-        this.#waiting.get(report.id)?.(report);
-        this.#waiting.delete(report.id);
+        this.#replies.settle(report.id, report);
       } catch {
         // A torn line from a dying worker: nothing to match it to.
       }
@@ -41,23 +37,14 @@ export class WatchdogClient {
 
   /** The worker's stack and requests, or null when the watchdog does not answer within `timeoutMs`. */
   capture(reason: WatchdogRequest['reason'], timeoutMs: number): Promise<WatchdogReport | null> {
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        resolve(null);
-      }, timeoutMs);
-      this.#waiting.set(id, (report) => {
-        clearTimeout(timer);
-        resolve(report);
-      });
+    return this.#replies.ask((id) => {
       const request: WatchdogRequest = { type: 'capture', id, reason };
       // Node opens extra stdio pipes as read-only streams but the fd is a
       // socket pair, so writing works; a dead worker fails the write, and the
       // deadline answers.
-      if (this.#socket.destroyed) return this.#waiting.get(id)?.(null);
-      this.#socket.write(`${JSON.stringify(request)}\n`);
-    });
+      if (this.#socket.destroyed) this.#replies.settle(id, null);
+      else this.#socket.write(`${JSON.stringify(request)}\n`);
+    }, timeoutMs);
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, MasterMessage, RecycleKind, WorkerMessage, WorkerStats } from '../ipc/messages.js';
+import { Replies } from '../ipc/replies.js';
 import type { WatchdogClient } from './watchdog-client.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
@@ -38,8 +39,7 @@ export class WorkerHandle {
   /** What the worker said when it could not boot. */
   bootFailure: BootFailure | null = null;
   readonly #heartbeatFd: number;
-  readonly #statsWaiting = new Map<number, (stats: WorkerStats) => void>();
-  #nextStatsId = 1;
+  readonly #stats = new Replies<WorkerStats>();
 
   constructor(init: {
     id: number;
@@ -56,26 +56,12 @@ export class WorkerHandle {
     this.child = init.child;
     this.channel = init.channel;
     this.#heartbeatFd = init.heartbeatFd;
-    this.channel.on('stats', (m) => {
-      this.#statsWaiting.get(m.id)?.(m.stats);
-      this.#statsWaiting.delete(m.id);
-    });
+    this.channel.on('stats', (m) => this.#stats.settle(m.id, m.stats));
   }
 
   /** The worker's own report, or null when it does not answer in time (blocked, or going away). */
   queryStats(timeoutMs: number): Promise<WorkerStats | null> {
-    const id = this.#nextStatsId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#statsWaiting.delete(id);
-        resolve(null);
-      }, timeoutMs);
-      this.#statsWaiting.set(id, (stats) => {
-        clearTimeout(timer);
-        resolve(stats);
-      });
-      this.channel.send({ type: 'stats-request', id });
-    });
+    return this.#stats.ask((id) => this.channel.send({ type: 'stats-request', id }), timeoutMs);
   }
 
   /** Milliseconds since the worker last touched its heartbeat file. */

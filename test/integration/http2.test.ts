@@ -10,7 +10,7 @@ import http2, { type ClientHttp2Session } from 'node:http2';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { makeCerts } from '../helpers/certs.js';
-import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
+import { FIXTURES, startServer } from '../helpers/narwhal.js';
 
 const NODE_APP = path.join(FIXTURES, 'edge-node.mjs');
 const FETCH_APP = path.join(FIXTURES, 'edge-fetch.mjs');
