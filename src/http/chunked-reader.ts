@@ -32,9 +32,13 @@ export class ChunkedReader {
   #crlfSeen = 0;
   #trailers = 0;
 
-  constructor(maxFields: number, maxFieldSize: number) {
+  /** Without framing, only the data bytes are pushed (for a reader that wants the body itself). */
+  readonly #framing: boolean;
+
+  constructor(maxFields: number, maxFieldSize: number, framing = true) {
     this.#maxFields = maxFields;
     this.#maxFieldSize = maxFieldSize;
+    this.#framing = framing;
   }
 
   get done(): boolean {
@@ -79,7 +83,7 @@ export class ChunkedReader {
           if (++this.#crlfSeen === 2) {
             this.#crlfSeen = 0;
             this.#state = 'size';
-            out.push(CRLF);
+            if (this.#framing) out.push(CRLF);
           }
           break;
         }
@@ -94,18 +98,18 @@ export class ChunkedReader {
     const size = parseInt(m![1]!, 16);
     if (size === 0) {
       this.#state = 'trailers';
-      out.push(LAST_CHUNK);
+      if (this.#framing) out.push(LAST_CHUNK);
       return;
     }
     this.#remaining = size;
     this.#state = 'data';
-    out.push(Buffer.from(`${size.toString(16)}\r\n`, 'latin1'));
+    if (this.#framing) out.push(Buffer.from(`${size.toString(16)}\r\n`, 'latin1'));
   }
 
   #trailerLine(line: string, out: Buffer[]): void {
     if (line === '') {
       this.#state = 'done';
-      out.push(CRLF);
+      if (this.#framing) out.push(CRLF);
       return;
     }
     if (++this.#trailers > this.#maxFields) fail(431, 'too many trailer fields');
@@ -116,6 +120,6 @@ export class ChunkedReader {
     if (FORBIDDEN_TRAILERS.has(name.toLowerCase())) fail(400, `${name} is not allowed in trailers`);
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     if (VALUE_BAD.test(value)) fail(400, `invalid character in trailer ${name}`);
-    out.push(Buffer.from(`${name}: ${value}\r\n`, 'latin1'));
+    if (this.#framing) out.push(Buffer.from(`${name}: ${value}\r\n`, 'latin1'));
   }
 }

@@ -1,9 +1,9 @@
-// Stands between one client connection and node:http's parser: reads each
-// request head and body with Gunicorn's strict rules (and a PROXY header
-// first, when enabled), hands the parser only bytes it has checked (rewritten
-// to a canonical form where the parser would misread them), answers rejected
-// requests in order, and enforces the header and body timeouts. Created per
-// connection by HttpServer in a worker; node:http keeps the real socket.
+// Reads one client connection with Gunicorn's strict rules: each request head
+// and body (and a PROXY header first, when enabled), with the header and body
+// timeouts. What it has checked goes either to node:http's parser (rewritten
+// to a canonical form where the parser would misread it; rejected requests
+// are answered in order) or, parsed, to a RequestSink (fetch-connection.ts).
+// Created per connection by HttpServer in a worker.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -24,6 +24,18 @@ export interface GateOptions {
   readonly acceptUpgrades?: boolean;
   /** Told about every rejected request (for the debug log). */
   readonly onReject?: (err: HttpError, socket: Socket) => void;
+}
+
+/** Takes the requests of a connection the gate serves without node:http. */
+export interface RequestSink {
+  /** A checked head; its body (if any) follows through body() and bodyEnd(). */
+  head(head: RequestHead): void;
+  /** Body bytes, decoded from the chunked coding. */
+  body(chunk: Buffer): void;
+  /** The body is complete (or the client ended its side mid-body, as Gunicorn reads it). */
+  bodyEnd(): void;
+  /** A request was refused: answer `err.status` after the responses before it, then close. */
+  reject(err: HttpError): void;
 }
 
 /** What a rewritten head's request must look like to the app. */
@@ -53,7 +65,8 @@ function slice(buf: Buffer, start: number, end: number): Buffer {
 
 export class ConnectionGate {
   readonly #socket: HttpSocket;
-  readonly #deliver: Deliver;
+  readonly #deliver: Deliver | null;
+  readonly #sink: RequestSink | null;
   readonly #opts: GateOptions;
   readonly #trustedScheme: boolean;
   readonly #fixups = new Map<string, Fixup>();
@@ -68,6 +81,8 @@ export class ConnectionGate {
   #reframed = false;
   #chunked: ChunkedReader | null = null;
   #closeAfterBody = false;
+  /** A sink is receiving the current request's body. */
+  #bodyOpen = false;
   #nextFixup = 0;
   #held: Buffer[] = [];
   #headerTimer: NodeJS.Timeout | null = null;
@@ -83,7 +98,7 @@ export class ConnectionGate {
     if (listeners.length !== 1) return null;
     const nodeOnData = listeners[0]!;
     socket.removeListener('data', nodeOnData);
-    const gate = new ConnectionGate(socket, nodeOnData, opts);
+    const gate = new ConnectionGate(socket, nodeOnData, null, opts);
     // Adding a data listener makes node:http stop consuming the socket natively.
     const onData = (chunk: Buffer) => {
       // After an accepted upgrade node:http lets go of the socket; so does the gate.
@@ -97,9 +112,19 @@ export class ConnectionGate {
     return gate;
   }
 
-  private constructor(socket: Socket, deliver: Deliver, opts: GateOptions) {
+  /** Reads `socket` for `sink`; nothing else reads it. */
+  static serve(socket: Socket, opts: GateOptions, sink: RequestSink): ConnectionGate {
+    const gate = new ConnectionGate(socket, null, sink, opts);
+    socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
+    socket.once('close', () => gate.#clearTimers());
+    socket.on('end', () => gate.#onEnd());
+    return gate;
+  }
+
+  private constructor(socket: Socket, deliver: Deliver | null, sink: RequestSink | null, opts: GateOptions) {
     this.#socket = socket as HttpSocket;
     this.#deliver = deliver;
+    this.#sink = sink;
     this.#opts = opts;
     this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
     this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
@@ -152,7 +177,15 @@ export class ConnectionGate {
     if (error) this.#reject(error instanceof HttpError ? error : new HttpError(400, String(error)));
   }
 
+  /** Reads no further requests (the connection is closing). */
+  stop(): void {
+    if (this.#phase === 'failed') return;
+    this.#phase = 'closed';
+    this.#clearTimers();
+  }
+
   #forward(chunk: Buffer): void {
+    if (!this.#deliver) return;
     if (this.#socket._paused || this.#held.length) {
       if (this.#held.push(chunk) === 1) this.#socket.once('resume', () => setImmediate(() => this.#flushHeld()));
       return;
@@ -168,7 +201,7 @@ export class ConnectionGate {
     }
     const chunk = Buffer.concat(this.#held);
     this.#held = [];
-    this.#deliver(chunk);
+    this.#deliver?.(chunk);
   }
 
   #consume(chunk: Buffer, out: Buffer[]): void {
@@ -193,7 +226,8 @@ export class ConnectionGate {
         }
         case 'length': {
           const n = Math.min(this.#remaining, data.length - i);
-          if (this.#reframed) out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'), data.subarray(i, i + n), CRLF);
+          if (this.#sink) this.#sink.body(slice(data, i, i + n));
+          else if (this.#reframed) out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'), data.subarray(i, i + n), CRLF);
           else out.push(data.subarray(i, i + n));
           i += n;
           this.#remaining -= n;
@@ -205,7 +239,13 @@ export class ConnectionGate {
           break;
         }
         case 'chunked': {
-          i = this.#chunked!.feed(data, i, out);
+          if (this.#sink) {
+            const decoded: Buffer[] = [];
+            i = this.#chunked!.feed(data, i, decoded);
+            for (const part of decoded) this.#sink.body(part);
+          } else {
+            i = this.#chunked!.feed(data, i, out);
+          }
           if (this.#chunked!.done) this.#bodyDone();
           else this.#armBodyTimer();
           break;
@@ -277,15 +317,20 @@ export class ConnectionGate {
     // that a client closing its side early ends the body where it stopped
     // (as Gunicorn reads it) instead of failing the request.
     // Without an upgrade handler, an upgrade request is a plain request that closes the connection.
-    const tunnel = head.upgrade && this.#opts.acceptUpgrades === true;
-    this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
-    out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : slice(buf, start, end + 4));
+    const tunnel = head.upgrade && this.#opts.acceptUpgrades === true && this.#sink === null;
+    if (this.#sink) {
+      this.#bodyOpen = head.body !== 0;
+      this.#sink.head(head);
+    } else {
+      this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
+      out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : slice(buf, start, end + 4));
+    }
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {
       // node:http decides whether the app takes the upgrade; either way it reads what follows.
       this.#phase = 'tunnel';
     } else if (head.body === 'chunked') {
-      this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize);
+      this.#chunked = new ChunkedReader(rules.limitRequestFields, rules.limitRequestFieldSize, this.#sink === null);
       this.#phase = 'chunked';
       this.#armBodyTimer();
     } else if (head.body > 0) {
@@ -323,6 +368,16 @@ export class ConnectionGate {
 
   /** The client closed its side: a Content-Length body in flight ends here. */
   #onEnd(): void {
+    if (this.#sink && this.#phase === 'length') {
+      this.#closeAfterBody = true;
+      this.#bodyDone();
+      return;
+    }
+    // A chunked body has no end but its last chunk (node:http's parser says so for the other path).
+    if (this.#sink && this.#phase === 'chunked') {
+      this.#reject(new HttpError(400, 'chunked body cut short', 'body'));
+      return;
+    }
     if (this.#phase !== 'length' || !this.#reframed) return;
     this.#forward(END_CHUNKED);
     this.#closeAfterBody = true;
@@ -333,8 +388,12 @@ export class ConnectionGate {
     this.#reframed = false;
     this.#chunked = null;
     this.#clearBodyTimer();
+    if (this.#bodyOpen) {
+      this.#bodyOpen = false;
+      this.#sink!.bodyEnd();
+    }
     // After a request that closes the connection, further bytes are not requests.
-    this.#phase = this.#closeAfterBody ? 'closed' : 'head';
+    if (this.#phase !== 'closed' && this.#phase !== 'failed') this.#phase = this.#closeAfterBody ? 'closed' : 'head';
   }
 
   #reject(err: HttpError): void {
@@ -345,6 +404,7 @@ export class ConnectionGate {
     this.#opts.onReject?.(err, this.#socket);
     // A broken body: the app already has the request, so only closing can tell it.
     if (err.phase === 'body') this.#socket.destroy();
+    else if (this.#sink) this.#sink.reject(err);
     else this.#answerWhenIdle(err.status);
   }
 

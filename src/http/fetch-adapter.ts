@@ -1,11 +1,14 @@
-// Adapts a fetch-style handler to node:http in one function, chosen once at
-// load time: the Request from fetch-request.ts (no global is patched), the
-// Response through fetch-response.ts. Created by HttpServer; runs in workers.
+// Serves a fetch-style app (`fetch(request, ctx) -> Response`) as a node:http
+// request listener, for the requests node:http carries (TLS, HTTP/2, apps
+// that take upgrades; plain HTTP/1.1 is served by fetch-connection.ts): the
+// Request from fetch-request.ts (no global is patched), the Response through
+// fetch-response.ts. Created by HttpServer; runs in workers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchContext, FetchHandler } from '../app/loader.js';
 import { toRequest } from './fetch-request.js';
-import { writeResponse } from './fetch-response.js';
+import { bodiless, writeResponse, type ResponseTarget } from './fetch-response.js';
+import { NodeRequestSource } from './node-source.js';
 import { clientAddressOf } from './proxy-headers.js';
 import { tlsInfo, type TlsInfo } from './tls.js';
 
@@ -16,7 +19,7 @@ export interface FetchAdapterOptions {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-function notAResponse(value: unknown): TypeError {
+export function notAResponse(value: unknown): TypeError {
   return new TypeError(`the app returned ${value === undefined ? 'undefined' : value === null ? 'null' : typeof value}, not a Response`);
 }
 
@@ -41,19 +44,58 @@ class RequestContext implements FetchContext {
   }
 }
 
+/** node:http's ServerResponse as a ResponseTarget: node:http frames the body and joins a string to the head. */
+class ServerResponseTarget implements ResponseTarget {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  head(status: number, statusText: string | undefined, headers: string[]): void {
+    this.#res.writeHead(status, statusText, headers);
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (chunk === undefined) this.#res.end();
+    else this.#res.end(chunk);
+  }
+
+  drained(): Promise<void> {
+    const res = this.#res;
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+
+  get destroyed(): boolean {
+    return this.#res.destroyed;
+  }
+}
+
 /** Returns the node:http request listener that serves a fetch-style handler. */
 export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { onError, waitUntil } = options;
   const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => onError(err, req, res);
   const send = (req: IncomingMessage, res: ServerResponse, response: unknown) => {
     if (!(response instanceof Response)) throw notAResponse(response);
-    const pending = writeResponse(req, res, response);
+    const pending = writeResponse(new ServerResponseTarget(res), response, { noBody: bodiless(req.method ?? 'GET', response.status), http2: req.httpVersionMajor === 2 });
     if (pending) pending.catch((err) => fail(err, req, res));
   };
   return (req, res) => {
     const ctx: FetchContext = new RequestContext(req, waitUntil);
     try {
-      const result = handler(toRequest(req, res), ctx);
+      const result = handler(toRequest(new NodeRequestSource(req, res)), ctx);
       // A synchronous Response is written now, without a promise hop.
       if (result instanceof Response) send(req, res, result);
       else Promise.resolve(result).then((response) => send(req, res, response)).catch((err) => fail(err, req, res));

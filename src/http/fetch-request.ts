@@ -1,101 +1,53 @@
-// Builds the Request a fetch-style app receives from node:http's
-// IncomingMessage: full URL, method, every header, a pull-based body and a
-// signal that aborts when the client goes away. Used by fetch-adapter.ts in workers.
+// Builds the Request a fetch-style app receives: full URL, method, every
+// header, a pull-based body and a signal that aborts when the client goes
+// away. Where those come from is a RequestSource: node:http's IncomingMessage
+// (node-source.ts) or a head the strict gate parsed (fetch-exchange.ts).
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { schemeOf } from './proxy-headers.js';
+/** What a Request is made of, each part asked for only when needed. */
+export interface RequestSource {
+  readonly method: string;
+  /** The absolute URL as received (high bytes percent-encoded), before URL parsing normalizes it. */
+  url(): string;
+  headers(): Headers;
+  /** null when the request has no body. */
+  body(): ReadableStream<Uint8Array> | null;
+  /** Aborts when the client goes away before the response is finished. */
+  signal(): AbortSignal;
+}
 
-/** node:http hands over the target's bytes as latin1 characters; URLs want them percent-encoded. */
-function encodeHighBytes(target: string): string {
+/** The target's bytes arrive as latin1 characters; URLs want them percent-encoded. */
+export function encodeHighBytes(target: string): string {
   if (!/[^\x00-\x7f]/.test(target)) return target;
   let out = '';
   for (const byte of Buffer.from(target, 'latin1')) out += byte < 0x80 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }
 
-function requestUrl(req: IncomingMessage): string {
-  const target = encodeHighBytes(req.url ?? '/');
-  if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') return target; // absolute-form carries scheme and host
-  // HTTP/2 carries the host as :authority (node's compat request has no Host then).
-  const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
-  return `${schemeOf(req)}://${host}${target === '*' ? '/' : target}`;
+/** The absolute URL of a request target: absolute-form carries scheme and host; `*` reads as `/`. */
+export function absoluteUrl(target: string, scheme: string, host: string): string {
+  const encoded = encodeHighBytes(target);
+  if (encoded.charCodeAt(0) !== 47 /* / */ && encoded !== '*') return encoded;
+  return `${scheme}://${host}${encoded === '*' ? '/' : encoded}`;
 }
 
-function requestHeaders(req: IncomingMessage): Headers {
+/** Headers from a flat [name, value, ...] list; HTTP/2 pseudo-headers are in the URL and method already. */
+export function headersFrom(raw: readonly string[]): Headers {
   const headers = new Headers();
-  const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    // HTTP/2 pseudo-headers (:method, :path...) are in the URL and method already.
     if (raw[i]!.charCodeAt(0) !== 58 /* : */) headers.append(raw[i]!, raw[i + 1]!);
   }
   return headers;
 }
 
-/** A pull-based body: nothing is read from the socket until the app reads. */
-function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once('end', () => controller.close());
-      req.once('error', (err) => controller.error(err));
-      req.pause();
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      req.resume();
-    },
-  }, { highWaterMark: 1 });
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return false;
-  // HTTP/2 needs no length or chunking: a stream not ended with its headers has a body.
-  const stream = (req as { stream?: { endAfterHeaders: boolean } }).stream;
-  if (stream !== undefined) return !stream.endAfterHeaders;
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-function requestInit(req: IncomingMessage, headers: Headers): RequestInit & { duplex?: 'half' } {
-  const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers };
-  if (hasBody(req)) {
-    init.body = requestBody(req);
+function requestInit(source: RequestSource, headers: Headers): RequestInit & { duplex?: 'half' } {
+  const init: RequestInit & { duplex?: 'half' } = { method: source.method, headers };
+  // The Fetch standard gives GET and HEAD no body.
+  const body = source.method === 'GET' || source.method === 'HEAD' ? null : source.body();
+  if (body) {
+    init.body = body;
     init.duplex = 'half';
   }
   return init;
-}
-
-/**
- * An AbortController that aborts when the client goes away before the
- * response is finished: the response closes, or the client ends its side of
- * the connection (the server keeps half-closed connections open to answer
- * them, so a vanished client shows first as that end).
- */
-function clientGone(res: ServerResponse): AbortController {
-  const abort = new AbortController();
-  const gone = () => {
-    if (!res.writableFinished && !abort.signal.aborted) abort.abort();
-  };
-  // An HTTP/2 stream's end is the end of the request body; its reset closes the response.
-  if ((res as { stream?: unknown }).stream !== undefined) {
-    if (res.closed) gone();
-    else res.once('close', gone);
-    return abort;
-  }
-  const socket = res.req.socket;
-  if (res.closed || socket.readableEnded) {
-    gone();
-    return abort;
-  }
-  res.once('close', gone);
-  socket.once('end', gone);
-  res.once('finish', () => socket.off('end', gone));
-  return abort;
 }
 
 /**
@@ -105,62 +57,60 @@ function clientGone(res: ServerResponse): AbortController {
  * signal does not follow the client.
  */
 class IncomingRequest extends Request {
-  readonly #res: ServerResponse;
-  #abort: AbortController | null = null;
+  readonly #source: RequestSource;
+  #signal: AbortSignal | null = null;
 
-  constructor(url: string, init: RequestInit, res: ServerResponse) {
-    super(url, init);
-    this.#res = res;
+  constructor(source: RequestSource) {
+    super(source.url(), requestInit(source, source.headers()));
+    this.#source = source;
   }
 
   override get signal(): AbortSignal {
-    return (this.#abort ??= clientGone(this.#res)).signal;
+    return (this.#signal ??= this.#source.signal());
   }
 }
 
 /**
  * Node 20's Request keeps its internals under symbol keys and checks its
  * receiver with `instanceof`. There a request can be lazy: method, url,
- * headers and signal are answered from the IncomingMessage, and the real
- * Request is built the first time anything else (body, clone, text(),
- * `new Request(request)`) reaches for those internals. Newer Node keeps them
- * in private fields, where this cannot work: there IncomingRequest is used.
+ * headers and signal are answered from the source, and the real Request is
+ * built the first time anything else (body, clone, text(), `new
+ * Request(request)`) reaches for those internals. Newer Node keeps them in
+ * private fields, where this cannot work: there IncomingRequest is used.
  */
 const INTERNALS = Object.getOwnPropertySymbols(new Request('http://localhost/'));
 const LAZY = ['state', 'signal', 'headers'].every((name) => INTERNALS.some((s) => s.description === name));
 
 class LazyRequest {
-  readonly #req: IncomingMessage;
-  readonly #res: ServerResponse;
+  readonly #source: RequestSource;
   #real: Request | null = null;
   #url: string | null = null;
   #headers: Headers | null = null;
-  #abort: AbortController | null = null;
+  #signal: AbortSignal | null = null;
 
-  constructor(req: IncomingMessage, res: ServerResponse) {
-    this.#req = req;
-    this.#res = res;
+  constructor(source: RequestSource) {
+    this.#source = source;
   }
 
   get method(): string {
-    return this.#real ? this.#real.method : (this.#req.method ?? 'GET');
+    return this.#real ? this.#real.method : this.#source.method;
   }
 
   get url(): string {
     // Parsed and serialized as Request does, so `/a/../b` and `Host: EXAMPLE` read the same.
-    return (this.#url ??= new URL(requestUrl(this.#req)).href);
+    return (this.#url ??= new URL(this.#source.url()).href);
   }
 
   get headers(): Headers {
-    return this.#real ? this.#real.headers : (this.#headers ??= requestHeaders(this.#req));
+    return this.#real ? this.#real.headers : (this.#headers ??= this.#source.headers());
   }
 
   get signal(): AbortSignal {
-    return (this.#abort ??= clientGone(this.#res)).signal;
+    return (this.#signal ??= this.#source.signal());
   }
 
   #materialize(): Request {
-    return (this.#real ??= new Request(this.url, requestInit(this.#req, this.headers)));
+    return (this.#real ??= new Request(this.url, requestInit(this.#source, this.headers)));
   }
 
   static {
@@ -175,8 +125,8 @@ class LazyRequest {
   }
 }
 
-/** The Request handed to the app for one node:http request. */
-export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
-  if (LAZY) return new LazyRequest(req, res) as unknown as Request;
-  return new IncomingRequest(requestUrl(req), requestInit(req, requestHeaders(req)), res);
+/** The Request handed to the app. */
+export function toRequest(source: RequestSource): Request {
+  if (LAZY) return new LazyRequest(source) as unknown as Request;
+  return new IncomingRequest(source);
 }

@@ -1,10 +1,20 @@
-// Writes a fetch Response to a node:http ServerResponse: status, status text,
-// every header (each Set-Cookie apart), and the body streamed with
-// backpressure, or in one write when it is a known string or bytes. Runs in workers.
+// Writes a fetch Response to a ResponseTarget: status, status text, every
+// header (each Set-Cookie apart), and the body streamed with backpressure, or
+// in one write when it is a known string or bytes. The target is node:http's
+// ServerResponse (fetch-adapter.ts) or a connection served directly
+// (fetch-exchange.ts). Runs in workers.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+type Chunk = string | Uint8Array;
 
-type StaticSource = string | Uint8Array;
+/** Where a response goes; the target frames the body (length, chunked, or until close). */
+export interface ResponseTarget {
+  head(status: number, statusText: string | undefined, headers: string[]): void;
+  /** false: wait for `drained()` before writing more. */
+  write(chunk: Chunk): boolean;
+  end(chunk?: Chunk): void;
+  drained(): Promise<void>;
+  readonly destroyed: boolean;
+}
 
 /**
  * Node 20's Response keeps what it was built from under a `state` symbol. When
@@ -14,7 +24,7 @@ type StaticSource = string | Uint8Array;
  */
 const STATE = Object.getOwnPropertySymbols(new Response('')).find((s) => s.description === 'state');
 
-function staticSource(response: Response): StaticSource | undefined {
+function staticSource(response: Response): Chunk | undefined {
   if (STATE === undefined || response.bodyUsed) return undefined;
   const body = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[STATE]?.body;
   if (!body || body.stream?.locked !== false) return undefined;
@@ -30,18 +40,6 @@ function headerList(response: Response, http2: boolean): string[] {
   // Iteration yields each Set-Cookie as its own entry and joins the other repeats.
   for (const [name, value] of response.headers) if (!http2 || !CONNECTION_FIELDS.has(name)) list.push(name, value);
   return list;
-}
-
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**
@@ -65,38 +63,43 @@ function withLength(headers: string[], length: number): string[] {
   return headers;
 }
 
-// A stream may hand strings even though it should hand bytes; node:http writes both.
-const byteLength = (chunk: Uint8Array | string): number => (typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
+// A stream may hand strings even though it should hand bytes; both are written.
+const byteLength = (chunk: Chunk): number => (typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
 
-function noBody(req: IncomingMessage, status: number): boolean {
-  return req.method === 'HEAD' || status === 204 || status === 304 || status < 200;
+export interface WriteOptions {
+  /** HEAD, or a status that has no body. */
+  readonly noBody: boolean;
+  readonly http2: boolean;
 }
 
-/** Sends `response`; resolves when it is all handed to the socket, rejects when its body stream fails. */
-export function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> | undefined {
+export function bodiless(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
+}
+
+/** Sends `response`; resolves when it is all handed to the target, rejects when its body stream fails. */
+export function writeResponse(target: ResponseTarget, response: Response, options: WriteOptions): Promise<void> | undefined {
   const status = response.status;
   const statusText = response.statusText || undefined;
-  const headers = headerList(response, req.httpVersionMajor === 2);
+  const headers = headerList(response, options.http2);
   const body = response.body;
-  if (body === null || noBody(req, status)) {
-    if (body === null && !noBody(req, status)) withLength(headers, 0);
-    res.writeHead(status, statusText, headers);
-    res.end();
+  if (body === null || options.noBody) {
+    if (body === null && !options.noBody) withLength(headers, 0);
+    target.head(status, statusText, headers);
+    target.end();
     if (body !== null) void body.cancel().catch(() => {});
     return undefined;
   }
   const source = staticSource(response);
   if (source !== undefined) {
-    // A string goes out as it is: node:http joins it to the head in one write.
-    res.writeHead(status, statusText, withLength(headers, byteLength(source)));
-    res.end(source);
+    target.head(status, statusText, withLength(headers, byteLength(source)));
+    target.end(source);
     return undefined;
   }
-  return streamBody(res, status, statusText, headers, body.getReader());
+  return streamBody(target, status, statusText, headers, body.getReader());
 }
 
 async function streamBody(
-  res: ServerResponse,
+  target: ResponseTarget,
   status: number,
   statusText: string | undefined,
   headers: string[],
@@ -104,25 +107,25 @@ async function streamBody(
 ): Promise<void> {
   let chunk = await reader.read();
   if (chunk.done) {
-    res.writeHead(status, statusText, withLength(headers, 0));
-    res.end();
+    target.head(status, statusText, withLength(headers, 0));
+    target.end();
     return;
   }
   let next = reader.read();
   const peek = await settlesSoon(next);
   if (peek?.value.done) {
-    res.writeHead(status, statusText, withLength(headers, byteLength(chunk.value)));
-    res.end(chunk.value);
+    target.head(status, statusText, withLength(headers, byteLength(chunk.value)));
+    target.end(chunk.value);
     return;
   }
-  res.writeHead(status, statusText, headers);
+  target.head(status, statusText, headers);
   try {
     for (;;) {
-      if (res.destroyed) {
+      if (target.destroyed) {
         await reader.cancel();
         return;
       }
-      if (!res.write(chunk.value) && !res.destroyed) await waitDrain(res);
+      if (!target.write(chunk.value) && !target.destroyed) await target.drained();
       chunk = await next;
       if (chunk.done) break;
       next = reader.read();
@@ -131,5 +134,5 @@ async function streamBody(
     void reader.cancel(err).catch(() => {});
     throw err;
   }
-  res.end();
+  target.end();
 }

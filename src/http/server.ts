@@ -1,7 +1,9 @@
-// The HTTP server a worker runs: one node:http server per inherited listening
-// socket, the app behind one request listener, request accounting, and the
-// graceful drain. Knows nothing of processes: the worker creates it and tells
-// it when to drain.
+// The HTTP server a worker runs: one server per inherited listening socket,
+// the app behind it, request accounting, and the graceful drain. A fetch-style
+// app on plain HTTP/1.1 is served by fetch-connection.ts straight from the
+// strict gate; everything else goes through node:http (TLS, HTTP/2, node-style
+// apps, upgrades, the dev server's hooks). Knows nothing of processes: the
+// worker creates it and tells it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
@@ -14,7 +16,9 @@ import { accessRecord } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
-import type { HealthResponder } from './health.js';
+import { healthResponder, type HealthResponder } from './health.js';
+import { FetchConnection, type FetchService } from './fetch-connection.js';
+import type { Exchange } from './fetch-exchange.js';
 import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './proxy-headers.js';
 import { errorResponse } from './http-error.js';
 import { ConnectionTracker } from './connections.js';
@@ -44,8 +48,8 @@ export interface HttpServerOptions {
   readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
   /** Trusted-proxy headers: the scheme and client address (http/proxy-headers.ts); null believes no header. */
   readonly proxy?: ProxyTrust | null;
-  /** The --health-path responder (http/health.ts), answered before the app. */
-  readonly health?: HealthResponder | null;
+  /** --health-path (http/health.ts), answered before the app. */
+  readonly healthPath?: string | null;
 }
 
 export interface RequestHooks {
@@ -79,11 +83,17 @@ function hasUpgradeField(raw: readonly string[]): boolean {
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
-  readonly #servers: http.Server[] = [];
+  readonly #servers: net.Server[] = [];
   readonly #listener: Listener;
   readonly #connections = new ConnectionTracker();
   /** The requests in flight, by response. */
-  readonly #requests = new RequestRegistry<ServerResponse>();
+  /** Keyed by node:http's ServerResponse or by the Exchange of a directly served request. */
+  readonly #requests = new RequestRegistry<ServerResponse | Exchange>();
+  readonly #health: HealthResponder | null;
+  /** Set when plain HTTP/1.1 connections are served without node:http (a fetch-style app). */
+  readonly #direct: FetchService | null;
+  #dateSecond = -1;
+  #dateText = '';
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
   readonly #gate: GateOptions;
@@ -114,6 +124,53 @@ export class HttpServer {
     this.#listener = (req, res) => this.#track(req, res, inner);
     this.#upgrades = app.upgrade ? new Upgrades(app.upgrade, { logger: options.logger, waitUntil: (p) => this.#waitUntil(p) }) : null;
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
+    this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
+    // The dev server's hooks and upgrade handlers take node:http's objects.
+    const direct = app.kind === 'fetch' && !app.upgrade && !options.intercept && !options.renderError;
+    this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
+  }
+
+  #fetchService(handler: FetchHandler): FetchService {
+    const options = this.#options;
+    const server = this;
+    return {
+      handler,
+      logger: options.logger,
+      gate: this.#gate,
+      access: options.access,
+      proxy: options.proxy ?? null,
+      healthPath: options.healthPath ?? null,
+      keepalive: options.keepalive,
+      get draining() {
+        return server.#draining;
+      },
+      waitUntil: (p) => this.#waitUntil(p),
+      date: () => this.#date(),
+      started: (exchange, socket) => {
+        this.#served++;
+        const info: RequestInfo = { method: exchange.method, path: exchange.target, startedAt: Date.now() };
+        this.#requests.add(exchange, info);
+        this.#connections.requestStarted(socket);
+        return info;
+      },
+      run: (info, fn, exchange) => this.#requests.run(info, fn, exchange, undefined),
+      finished: (exchange, socket) => {
+        this.#requests.remove(exchange);
+        this.#connections.requestFinished(socket);
+        options.onRequestDone?.();
+      },
+    };
+  }
+
+  /** The Date field's value, made once a second. */
+  #date(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second;
+      this.#dateText = new Date(now).toUTCString();
+    }
+    return this.#dateText;
   }
 
   get requestsServed(): number {
@@ -153,6 +210,7 @@ export class HttpServer {
       requestTimeout: 0,
     };
     const tls = this.#options.tls;
+    if (this.#direct && !tls) return this.#listenDirect(fd, this.#direct);
     const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), this.#listener) : http.createServer(http1, this.#listener)) as http.Server;
     server.maxHeadersCount = 0;
     // A client that half-closes after sending still gets its answers (as from
@@ -185,6 +243,23 @@ export class HttpServer {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
       server.listen({ fd }, this.#options.backlog, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  #listenDirect(fd: number, service: FetchService): Promise<void> {
+    // As node:http's defaults: Nagle off; a half-closed client still gets its answers.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.#options.proxy?.watch(socket);
+      this.#connections.add(socket);
+      new FetchConnection(socket, service);
+    });
+    this.#servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ fd, backlog: this.#options.backlog }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -240,7 +315,7 @@ export class HttpServer {
       this.#finished(res, socket);
       this.#options.onRequestDone?.();
     });
-    if (this.#options.health?.(req, res, this.#draining)) return;
+    if (this.#health?.(req, res, this.#draining)) return;
     if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
     if (this.#options.intercept?.(req, res)) return;
     this.#requests.run(info, inner, req, res);
@@ -318,7 +393,7 @@ export class HttpServer {
   async drain(options: DrainOptions = { idleLingerMs: 0 }): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
-    for (const res of this.#requests.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
+    for (const res of this.#requests.keys()) if (res instanceof http.ServerResponse && !res.headersSent) res.shouldKeepAlive = false;
     // net.Server's close, not http.Server's: the latter also drops idle
     // keep-alive connections at once, racing requests the clients are sending.
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));

@@ -10,7 +10,6 @@ import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
 import { loadTlsFiles, type TlsFiles } from '../config/tls-files.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
-import { healthResponder } from '../http/health.js';
 import { ProxyTrust } from '../http/proxy-headers.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
@@ -158,7 +157,7 @@ export class Worker {
       intercept: devHooks?.intercept,
       renderError: devHooks?.renderError,
       proxy: new ProxyTrust({ allowIps: config.forwardedAllowIps, secureSchemeHeaders: config.secureSchemeHeaders, forwardedForHeader: config.forwardedForHeader }),
-      health: config.healthPath ? healthResponder(config.healthPath) : null,
+      healthPath: config.healthPath || null,
     });
     return server;
   }

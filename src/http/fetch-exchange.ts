@@ -1,0 +1,426 @@
+// One request and its response on a connection served without node:http
+// (fetch-connection.ts): the RequestSource the app's Request is made from,
+// and the ResponseTarget its Response is written to, with the framing,
+// Connection and Date fields node:http would write. Runs in workers.
+
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { FetchContext } from '../app/loader.js';
+import type { AccessRecord } from '../log/access-log.js';
+import { notAResponse } from './fetch-adapter.js';
+import type { FetchConnection } from './fetch-connection.js';
+import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
+import { bodiless, writeResponse, type ResponseTarget } from './fetch-response.js';
+import type { RequestHead } from './head-rules.js';
+import { healthAnswer } from './health.js';
+import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
+import type { RequestInfo } from './request-registry.js';
+
+type Chunk = string | Uint8Array;
+type Framing = 'length' | 'chunked' | 'close' | 'none';
+
+/** Unread request body bytes held for an app that has not asked for the body yet, before reading pauses. */
+const HOLD_BYTES = 64 * 1024;
+/** Bodies up to this size are copied behind the head into one buffer: one write instead of two. */
+const JOIN_BYTES = 16 * 1024;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** The value of a field in a flat [name, value, ...] list, repeats joined; `lower` is lower-case. */
+function fieldValue(list: readonly string[], lower: string, namesLower: boolean): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    if (name.length === lower.length && (namesLower ? name === lower : name.toLowerCase() === lower)) value = value === undefined ? list[i + 1]! : `${value}, ${list[i + 1]!}`;
+  }
+  return value;
+}
+
+class ExchangeContext implements FetchContext {
+  readonly remoteAddress: string;
+  readonly waitUntil: (promise: Promise<unknown>) => void;
+  readonly #exchange: Exchange;
+
+  constructor(exchange: Exchange, remoteAddress: string, waitUntil: (promise: Promise<unknown>) => void) {
+    this.#exchange = exchange;
+    this.remoteAddress = remoteAddress;
+    this.waitUntil = waitUntil;
+  }
+
+  get clientAddress(): string {
+    return this.#exchange.clientAddress;
+  }
+}
+
+export class Exchange implements RequestSource, ResponseTarget {
+  readonly #conn: FetchConnection;
+  readonly #head: RequestHead;
+  #info: RequestInfo | null = null;
+  #forwarded: ForwardedInfo | null = null;
+  // The request body: held chunks until the app asks, then a stream.
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #bodyEnded: boolean;
+  #discard = false;
+  #abort: AbortController | null = null;
+  #gone = false;
+  // The response.
+  #pendingHead: string | null = null;
+  #framing: Framing = 'length';
+  #close = false;
+  #headSent = false;
+  #ended = false;
+  #noBody = false;
+  #status = 0;
+  #responseHeaders: readonly string[] = [];
+  #bodyBytes = 0;
+  #startNs = 0n;
+
+  constructor(conn: FetchConnection, head: RequestHead) {
+    this.#conn = conn;
+    this.#head = head;
+    this.#bodyEnded = head.body === 0;
+  }
+
+  // --- RequestSource ---
+
+  get method(): string {
+    return this.#head.method;
+  }
+
+  /** As received. */
+  get target(): string {
+    return this.#head.target;
+  }
+
+  url(): string {
+    const socket = this.#conn.socket;
+    const host = fieldValue(this.#head.headers, 'host', false) ?? `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+    return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
+  }
+
+  headers(): Headers {
+    return headersFrom(this.#head.headers);
+  }
+
+  body(): ReadableStream<Uint8Array> | null {
+    if (this.#head.body === 0) return null;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+        for (const chunk of this.#held) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        this.#held = [];
+        this.#heldBytes = 0;
+        if (this.#bodyEnded) controller.close();
+      },
+      pull: () => this.#conn.bodyBackpressure(false),
+      cancel: () => this.#discardBody(),
+    }, { highWaterMark: 1 });
+  }
+
+  signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#gone && !this.#ended) this.#abort.abort();
+    return this.#abort.signal;
+  }
+
+  get clientAddress(): string {
+    return this.#forwarded?.clientAddress ?? this.#conn.socket.remoteAddress ?? '';
+  }
+
+  // --- the request body, from the gate ---
+
+  pushBody(chunk: Buffer): void {
+    if (this.#discard) return;
+    if (this.#controller) {
+      this.#controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((this.#controller.desiredSize ?? 0) <= 0) this.#conn.bodyBackpressure(true);
+      return;
+    }
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    if (this.#heldBytes >= HOLD_BYTES) this.#conn.bodyBackpressure(true);
+  }
+
+  endBody(): void {
+    this.#bodyEnded = true;
+    if (this.#controller && !this.#discard) this.#controller.close();
+  }
+
+  /** The app will not read the rest: it is read and dropped, so the connection can go on. */
+  #discardBody(): void {
+    this.#discard = true;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#conn.bodyBackpressure(false);
+  }
+
+  // --- the connection ---
+
+  /** The client ended its side: the request's signal aborts unless the response is done. */
+  clientGone(): void {
+    this.#gone = true;
+    if (!this.#ended) this.#abort?.abort();
+  }
+
+  connectionClosed(): void {
+    this.clientGone();
+    if (!this.#bodyEnded && this.#controller && !this.#discard) this.#controller.error(new Error('the client closed the connection'));
+    this.#discard = true;
+    if (this.#info && !this.#ended) {
+      this.#ended = true;
+      this.#conn.service.finished(this, this.#conn.socket);
+    }
+  }
+
+  /** Its turn: answered by the worker (health, a refused proxy header) or by the app. */
+  start(): void {
+    const service = this.#conn.service;
+    const socket = this.#conn.socket;
+    this.#info = service.started(this, socket);
+    if (service.access.length > 0) this.#startNs = process.hrtime.bigint();
+    const head = this.#head;
+    if (head.minor === 1 && head.body !== 0 && fieldValue(head.headers, 'expect', false)?.toLowerCase() === '100-continue') socket.write(CONTINUE, 'latin1');
+    if (service.healthPath) {
+      const answer = healthAnswer(service.healthPath, head.method, head.target, service.draining);
+      if (answer) {
+        this.#close = answer.close;
+        this.#noBody = head.method === 'HEAD';
+        this.head(answer.status, undefined, Object.entries(answer.headers).flat());
+        this.end(answer.body);
+        return;
+      }
+    }
+    if (service.proxy) {
+      try {
+        this.#forwarded = service.proxy.resolve(this.#nodeView());
+      } catch (err) {
+        if (!(err instanceof ContradictorySchemeHeaders)) throw err;
+        this.#close = true;
+        this.head(400, undefined, ['content-type', 'text/plain; charset=utf-8', 'connection', 'close']);
+        this.end(`Bad Request: ${err.message}\n`);
+        return;
+      }
+    }
+    service.run(this.#info, runApp, this);
+  }
+
+  /** What ProxyTrust reads of a node:http request, built only when trusted proxies are configured. */
+  #nodeView(): IncomingMessage {
+    const raw = this.#head.headers;
+    let headers: Record<string, string> | null = null;
+    return {
+      rawHeaders: raw,
+      socket: this.#conn.socket,
+      get headers() {
+        if (headers) return headers;
+        headers = {};
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i]!.toLowerCase();
+          headers[name] = headers[name] === undefined ? raw[i + 1]! : `${headers[name]}, ${raw[i + 1]!}`;
+        }
+        return headers;
+      },
+    } as unknown as IncomingMessage;
+  }
+
+  run(): void {
+    const service = this.#conn.service;
+    const ctx = new ExchangeContext(this, this.#conn.socket.remoteAddress ?? '', service.waitUntil);
+    try {
+      const result = service.handler(toRequest(this), ctx);
+      // A synchronous Response is written now, without a promise hop.
+      if (result instanceof Response) this.#send(result);
+      else Promise.resolve(result).then((response) => this.#send(response)).catch((err) => this.#fail(err));
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #send(response: unknown): void {
+    if (!(response instanceof Response)) throw notAResponse(response);
+    if (this.#ended) return;
+    this.#noBody = bodiless(this.#head.method, response.status);
+    const pending = writeResponse(this, response, { noBody: this.#noBody, http2: false });
+    if (pending) pending.catch((err) => this.#fail(err));
+  }
+
+  #fail(err: unknown): void {
+    const { logger } = this.#conn.service;
+    const socket = this.#conn.socket;
+    const what = `${this.#head.method} ${this.#head.target}`;
+    if (!this.#ended && socket.destroyed) {
+      // The client left mid-request (its body stream or our writes failed): not the app's fault.
+      logger.debug(`Client went away during ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    logger.exception(`Error handling request ${what}`, err);
+    if (this.#ended) return;
+    if (!this.#headSent && this.#pendingHead === null) {
+      this.#close = true;
+      this.#noBody = this.#head.method === 'HEAD';
+      this.head(500, undefined, ['content-type', 'text/plain; charset=utf-8', 'content-length', '21', 'connection', 'close']);
+      this.end('Internal Server Error');
+    } else {
+      // Headers are out: only a broken connection tells the client the body is incomplete.
+      socket.destroy();
+    }
+  }
+
+  // --- ResponseTarget ---
+
+  get destroyed(): boolean {
+    return this.#conn.socket.destroyed;
+  }
+
+  head(status: number, statusText: string | undefined, headers: string[]): void {
+    const head = this.#head;
+    const service = this.#conn.service;
+    let close = this.#close || this.#conn.mustClose(head);
+    let length = false;
+    let coded = false;
+    let date = false;
+    let connection = false;
+    let text = `HTTP/1.1 ${status} ${statusText ?? STATUS_CODES[status] ?? 'unknown'}\r\n`;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      text += `${name}: ${value}\r\n`;
+      // Names from a Response's Headers are lower-case.
+      if (name === 'content-length') length = true;
+      else if (name === 'transfer-encoding') coded = true;
+      else if (name === 'date') date = true;
+      else if (name === 'connection') {
+        connection = true;
+        if (value.toLowerCase().includes('close')) close = true;
+      }
+    }
+    if (!date) text += `Date: ${service.date()}\r\n`;
+    if (this.#noBody) this.#framing = 'none';
+    else if (length) this.#framing = 'length';
+    else if (coded || head.minor === 1) {
+      this.#framing = 'chunked';
+      if (!coded) text += 'Transfer-Encoding: chunked\r\n';
+    } else {
+      // HTTP/1.0 without a length: the body ends where the connection does.
+      this.#framing = 'close';
+      close = true;
+    }
+    if (!connection) text += close ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${service.keepalive}\r\n`;
+    this.#close = close;
+    this.#status = status;
+    this.#responseHeaders = headers;
+    this.#pendingHead = `${text}\r\n`;
+  }
+
+  write(chunk: Chunk): boolean {
+    const socket = this.#conn.socket;
+    if (socket.destroyed || this.#ended) return false;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.#framing === 'none' || size === 0) {
+      this.#flushHead();
+      return !socket.writableNeedDrain;
+    }
+    this.#bodyBytes += size;
+    if (this.#framing !== 'chunked') return this.#writeWithHead(chunk);
+    socket.cork();
+    this.#writeWithHead(`${size.toString(16)}\r\n`);
+    socket.write(chunk);
+    const ok = socket.write('\r\n');
+    socket.uncork();
+    return ok;
+  }
+
+  end(chunk?: Chunk): void {
+    const socket = this.#conn.socket;
+    if (this.#ended) return;
+    if (!socket.destroyed) {
+      if (chunk !== undefined && this.#framing === 'length') {
+        this.#bodyBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        this.#writeWithHead(chunk);
+      } else {
+        if (chunk !== undefined) this.write(chunk);
+        if (this.#framing === 'chunked') this.#writeWithHead('0\r\n\r\n');
+        else this.#flushHead();
+      }
+    }
+    this.#finish();
+  }
+
+  drained(): Promise<void> {
+    const socket = this.#conn.socket;
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  #flushHead(): void {
+    if (this.#pendingHead === null) return;
+    this.#conn.socket.write(this.#pendingHead, 'latin1');
+    this.#pendingHead = null;
+    this.#headSent = true;
+  }
+
+  /** Writes `chunk`, joined to the head when the head is still unsent: one write, one packet. */
+  #writeWithHead(chunk: Chunk): boolean {
+    const socket = this.#conn.socket;
+    const head = this.#pendingHead;
+    if (head === null) return socket.write(chunk);
+    this.#pendingHead = null;
+    this.#headSent = true;
+    if (typeof chunk === 'string') {
+      // Header values may hold latin1 bytes; a body string is UTF-8.
+      if (ASCII.test(head)) return socket.write(head + chunk);
+    } else if (chunk.byteLength <= JOIN_BYTES) {
+      const joined = Buffer.allocUnsafe(head.length + chunk.byteLength);
+      joined.write(head, 0, 'latin1');
+      joined.set(chunk, head.length);
+      return socket.write(joined);
+    }
+    socket.cork();
+    socket.write(head, 'latin1');
+    const ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  #finish(): void {
+    this.#ended = true;
+    const service = this.#conn.service;
+    const socket = this.#conn.socket;
+    if (this.#info) service.finished(this, socket);
+    if (service.access.length > 0) {
+      const record = this.#accessRecord();
+      for (const sink of service.access) sink.write(record);
+    }
+    if (!this.#bodyEnded) this.#discardBody();
+    this.#conn.done(this, this.#close);
+  }
+
+  #accessRecord(): AccessRecord {
+    const head = this.#head;
+    const responseHeaders = this.#responseHeaders;
+    return {
+      remoteAddress: this.clientAddress,
+      method: head.method,
+      target: head.target,
+      httpVersion: `${head.major}.${head.minor}`,
+      status: this.#status,
+      bodyBytes: this.#bodyBytes,
+      startedAt: this.#info?.startedAt ?? Date.now(),
+      durationNs: process.hrtime.bigint() - this.#startNs,
+      requestHeader: (name) => fieldValue(head.headers, name.toLowerCase(), false),
+      responseHeader: (name) => fieldValue(responseHeaders, name.toLowerCase(), true),
+    };
+  }
+}
+
+function runApp(exchange: Exchange): void {
+  exchange.run();
+}

@@ -1,0 +1,97 @@
+// The RequestSource (fetch-request.ts) of a request node:http parsed: the
+// IncomingMessage and its ServerResponse. Used by fetch-adapter.ts in workers
+// for the requests node:http carries (TLS, HTTP/2, apps that take upgrades).
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { absoluteUrl, headersFrom, type RequestSource } from './fetch-request.js';
+import { schemeOf } from './proxy-headers.js';
+
+/** A pull-based body: nothing is read from the socket until the app reads. */
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => controller.close());
+      req.once('error', (err) => controller.error(err));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      req.resume();
+    },
+  }, { highWaterMark: 1 });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 needs no length or chunking: a stream not ended with its headers has a body.
+  const stream = (req as { stream?: { endAfterHeaders: boolean } }).stream;
+  if (stream !== undefined) return !stream.endAfterHeaders;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * An AbortSignal that aborts when the client goes away before the response is
+ * finished: the response closes, or the client ends its side of the
+ * connection (the server keeps half-closed connections open to answer them,
+ * so a vanished client shows first as that end).
+ */
+function clientGone(res: ServerResponse): AbortSignal {
+  const abort = new AbortController();
+  const gone = () => {
+    if (!res.writableFinished && !abort.signal.aborted) abort.abort();
+  };
+  // An HTTP/2 stream's end is the end of the request body; its reset closes the response.
+  if ((res as { stream?: unknown }).stream !== undefined) {
+    if (res.closed) gone();
+    else res.once('close', gone);
+    return abort.signal;
+  }
+  const socket = res.req.socket;
+  if (res.closed || socket.readableEnded) {
+    gone();
+    return abort.signal;
+  }
+  res.once('close', gone);
+  socket.once('end', gone);
+  res.once('finish', () => socket.off('end', gone));
+  return abort.signal;
+}
+
+export class NodeRequestSource implements RequestSource {
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.#req = req;
+    this.#res = res;
+  }
+
+  get method(): string {
+    return this.#req.method ?? 'GET';
+  }
+
+  url(): string {
+    const req = this.#req;
+    // HTTP/2 carries the host as :authority (node's compat request has no Host then).
+    const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
+    return absoluteUrl(req.url ?? '/', schemeOf(req), host);
+  }
+
+  headers(): Headers {
+    return headersFrom(this.#req.rawHeaders);
+  }
+
+  body(): ReadableStream<Uint8Array> | null {
+    return hasBody(this.#req) ? requestBody(this.#req) : null;
+  }
+
+  signal(): AbortSignal {
+    return clientGone(this.#res);
+  }
+}
