@@ -23,7 +23,8 @@ const HELP = `usage: npm run bench -- [options]
   --workers N            server workers for every peer (default 2)
   --reps N               interleaved repetitions; medians are reported (default 3)
   --node PATH            also run the whole bench on this node binary (repeatable)
-  --only a,b             only these peers (node is always included as the baseline)
+  --only a,b             only these peers (node is always included as the baseline):
+                         ${peers(ROOT).map((p) => p.name).join(', ')}
   --modes keepalive,close  which connection modes (default both)
   --markdown FILE        write the tables, machine and command to FILE (e.g. docs/benchmarks.md)`;
 
@@ -139,7 +140,7 @@ async function benchOneNode(node, opts) {
           const key = `${mode.name}|${r.peer.name}`;
           if (!results.has(key)) results.set(key, []);
           results.get(key).push(m);
-          console.error(`  rep ${rep + 1} ${mode.name.padEnd(17)} ${r.peer.label.padEnd(30)} ${m.rps.toFixed(0).padStart(7)} req/s ${m.cpuUsPerReq.toFixed(1).padStart(6)} us CPU/req`);
+          console.error(`  rep ${rep + 1} ${mode.name.padEnd(17)} ${r.peer.label.padEnd(42)} ${m.rps.toFixed(0).padStart(7)} req/s ${m.cpuUsPerReq.toFixed(1).padStart(6)} us CPU/req`);
         }
       }
     }

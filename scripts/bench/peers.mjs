@@ -77,6 +77,9 @@ export function peers(root) {
   });
   return [
     clusterPeer('node', 'node:http + cluster', 'node', null),
+    // Lower bounds, not servers (apps/floors.mjs): right after the baseline so they are read first.
+    clusterPeer('floor-js-read', 'floor: node:http reading the socket in JS', 'floor-js-read', null),
+    clusterPeer('floor-fetch', "floor: net + Node's Response (no parsing)", 'floor-fetch', null),
     {
       name: 'pm2',
       label: 'PM2 cluster mode',

@@ -1,8 +1,10 @@
 // Runs one peer under node:cluster with workers accepting on the shared socket
 // (SCHED_NONE), the way Narwhal's workers do. Usage: cluster.mjs KIND PORT WORKERS
-// with KIND one of node | hono | srvx. Started by scripts/bench.mjs.
+// with KIND one of node | floor-js-read | floor-fetch | hono | srvx. Started by
+// scripts/bench.mjs.
 import cluster from 'node:cluster';
 import http from 'node:http';
+import { fetchFloor, jsReadFloor } from './floors.mjs';
 import { fetchHello, nodeHello } from './hello.mjs';
 
 const [kind, portText, workersText] = process.argv.slice(2);
@@ -17,6 +19,10 @@ if (cluster.isPrimary) {
   });
 } else if (kind === 'node') {
   http.createServer(nodeHello).listen(port, '127.0.0.1');
+} else if (kind === 'floor-js-read') {
+  jsReadFloor(port);
+} else if (kind === 'floor-fetch') {
+  fetchFloor(port);
 } else if (kind === 'hono') {
   const { serve } = await import('@hono/node-server');
   serve({ fetch: fetchHello, port, hostname: '127.0.0.1' });
