@@ -106,7 +106,8 @@ export class FetchConnection implements RequestSink {
 
   /** Whether the response now being written must close the connection. */
   mustClose(head: RequestHead): boolean {
-    if (head.close || this.#closing || this.#clientEnded || this.#service.keepalive === 0) return true;
+    // Without an upgrade handler an upgrade request is a plain one, and what follows it is not HTTP (the gate stops reading).
+    if (head.close || head.upgrade || this.#closing || this.#clientEnded || this.#service.keepalive === 0) return true;
     // Draining: the last request on hand gets `Connection: close`; ones already pipelined behind it are still answered.
     return this.#service.draining && this.#queue.length === 1 && this.#rejected === null;
   }

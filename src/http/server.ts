@@ -259,7 +259,8 @@ export class HttpServer {
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ fd, backlog: this.#options.backlog }, () => {
+      // With an fd, net.Server takes the backlog only as a positional argument.
+      server.listen({ fd }, this.#options.backlog, () => {
         server.off('error', reject);
         resolve();
       });

@@ -1,8 +1,8 @@
 // How a fetch-style app's plain HTTP/1.1 connections are handled now that they
 // are served straight from the strict gate, without node:http: framing for
 // HTTP/1.0 and 1.1 streams, many pipelined requests, an unread request body
-// followed by another request, keep-alive expiry, and the app closing the
-// connection. Real narwhal, one worker, raw TCP.
+// followed by another request, keep-alive expiry, upgrade requests the app
+// does not take, and the app closing the connection. Real narwhal, one worker, raw TCP.
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -85,6 +85,15 @@ describe('fetch-style apps on plain HTTP/1.1 connections', () => {
     assert.match(data, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=1\r\n/i);
     assert.ok(data.endsWith('/idle'), data);
     assert.ok(at - sent >= 900 && at - sent < 4500, `closed after ${at - sent} ms`);
+  });
+
+  it('serves an upgrade request as a plain one when the app takes no upgrades, and reads nothing after it', async () => {
+    const wire = 'GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n';
+    const { data, closed } = await exchange(server.port, Buffer.from(wire), { halfClose: false });
+    assert.equal(closed, true);
+    const responses = parseResponses(data);
+    assert.deepEqual(responses.map((r) => [r.status, r.body.toString()]), [[200, '/up']]);
+    assert.match(responses[0]!.head, /\r\nConnection: close/i);
   });
 
   it('closes the connection when the app answers with Connection: close', async () => {
