@@ -262,6 +262,7 @@ export class HttpServer {
       // With an fd, net.Server takes the backlog only as a positional argument.
       server.listen({ fd }, this.#options.backlog, () => {
         server.off('error', reject);
+        this.#options.logger.debug(`Listening on fd ${fd}: plain HTTP/1.1 served straight from the strict gate (fetch-style app)`);
         resolve();
       });
     });
