@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchContext, FetchHandler } from '../app/loader.js';
 import { toRequest } from './fetch-request.js';
-import { bodiless, writeResponse, type ResponseTarget } from './fetch-response.js';
+import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
 import { NodeRequestSource } from './node-source.js';
 import { clientAddressOf } from './proxy-headers.js';
 import { tlsInfo, type TlsInfo } from './tls.js';
@@ -66,16 +66,7 @@ class ServerResponseTarget implements ResponseTarget {
   }
 
   drained(): Promise<void> {
-    const res = this.#res;
-    return new Promise((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
+    return drainOrClose(this.#res);
   }
 
   get destroyed(): boolean {

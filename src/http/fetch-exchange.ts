@@ -9,7 +9,7 @@ import type { AccessRecord } from '../log/access-log.js';
 import { notAResponse } from './fetch-adapter.js';
 import type { FetchConnection } from './fetch-connection.js';
 import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
-import { bodiless, writeResponse, type ResponseTarget } from './fetch-response.js';
+import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
 import type { RequestHead } from './head-rules.js';
 import { healthAnswer } from './health.js';
 import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
@@ -348,16 +348,7 @@ export class Exchange implements RequestSource, ResponseTarget {
   }
 
   drained(): Promise<void> {
-    const socket = this.#conn.socket;
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    return drainOrClose(this.#conn.socket);
   }
 
   #flushHead(): void {

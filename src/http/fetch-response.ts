@@ -16,6 +16,19 @@ export interface ResponseTarget {
   readonly destroyed: boolean;
 }
 
+/** Resolves at the emitter's next 'drain' or 'close' (a target's `drained()`). */
+export function drainOrClose(emitter: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      emitter.off('drain', done);
+      emitter.off('close', done);
+      resolve();
+    };
+    emitter.on('drain', done);
+    emitter.on('close', done);
+  });
+}
+
 /**
  * Node 20's Response keeps what it was built from under a `state` symbol. When
  * that source is a string or bytes and nobody has touched the stream, sending
