@@ -8,10 +8,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChunkedReader } from './chunked-reader.js';
-import { FIXUP_HEADER, parseHead, type HeadRules, type RequestHead } from './head-rules.js';
-import { HttpError, errorResponse } from './http-error.js';
+import { HeadFixups } from './head-fixups.js';
+import { parseHead, type HeadRules, type RequestHead } from './head-rules.js';
+import { HttpError, endWithError } from './http-error.js';
 import type { PeerMatcher } from './peer-matcher.js';
-import { parseProxyHeader, type ProxyMode } from './proxy-protocol.js';
+import { parseProxyHeader, presentAsPeer, type ProxyMode } from './proxy-protocol.js';
 
 export interface GateOptions {
   readonly rules: HeadRules;
@@ -38,21 +39,12 @@ export interface RequestSink {
   reject(err: HttpError): void;
 }
 
-/** What a rewritten head's request must look like to the app. */
-interface Fixup {
-  readonly method: string;
-  readonly url: string;
-  readonly rawHeaders: string[] | null;
-  readonly close: boolean;
-}
-
 type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'tunnel' | 'closed' | 'failed';
 type Deliver = (chunk: Buffer) => void;
 
 /** node:http's internal record of the response being written on a socket. */
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean; parser?: unknown };
 
-const GRACE_MS = 2000;
 // Buffers, not strings, to search with: a string needle is converted to bytes on every call.
 const CRLF = Buffer.from('\r\n');
 const BLANK_LINE = Buffer.from('\r\n\r\n');
@@ -69,7 +61,8 @@ export class ConnectionGate {
   readonly #sink: RequestSink | null;
   readonly #opts: GateOptions;
   readonly #trustedScheme: boolean;
-  readonly #fixups = new Map<string, Fixup>();
+  /** node:http's parser only: the heads it is given rewritten. */
+  readonly #fixups: HeadFixups | null;
   #phase: Phase;
   /** An incomplete head (or PROXY header): a buffer grown by doubling, and how much of it is used. */
   #pending: Buffer | null = null;
@@ -83,7 +76,6 @@ export class ConnectionGate {
   #closeAfterBody = false;
   /** A sink is receiving the current request's body. */
   #bodyOpen = false;
-  #nextFixup = 0;
   #held: Buffer[] = [];
   #headerTimer: NodeJS.Timeout | null = null;
   #bodyTimer: NodeJS.Timeout | null = null;
@@ -125,38 +117,16 @@ export class ConnectionGate {
     this.#socket = socket as HttpSocket;
     this.#deliver = deliver;
     this.#sink = sink;
+    this.#fixups = sink ? null : new HeadFixups();
     this.#opts = opts;
     this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
     this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
     this.#startHeaderTimer();
   }
 
-  /**
-   * Called for every request before anyone else sees it: restores what a
-   * rewritten head stood for (method, target, header fields).
-   */
+  /** Restores what a rewritten head stood for on node:http's request (head-fixups.ts). */
   prepare(req: IncomingMessage, res: ServerResponse): void {
-    const raw = req.rawHeaders;
-    const n = raw.length;
-    if (n < 2 || raw[n - 2] !== FIXUP_HEADER) return;
-    const fix = this.#fixups.get(raw[n - 1]!);
-    this.#fixups.delete(raw[n - 1]!);
-    if (!fix) return;
-    req.method = fix.method;
-    req.url = fix.url;
-    const headers = fix.rawHeaders ?? raw.slice(0, n - 2);
-    // node:http built req.headers already; rebuild it lazily from the real fields.
-    const r = req as unknown as { headers: unknown; headersDistinct: unknown; rawHeaders: string[]; _addHeaderLines(h: string[], n: number): void };
-    if (headers.length === 0) {
-      r.headers = {};
-      r.headersDistinct = {};
-      r.rawHeaders = headers;
-    } else {
-      r.headers = null;
-      r.headersDistinct = null;
-      r._addHeaderLines(headers, headers.length);
-    }
-    if (fix.close) res.shouldKeepAlive = false;
+    this.#fixups?.prepare(req, res);
   }
 
   #onData(chunk: Buffer): void {
@@ -279,12 +249,7 @@ export class ConnectionGate {
     this.#phase = 'head';
     if (result === null) return 0;
     if (!this.#opts.proxyAllowed(this.#socket.remoteAddress)) throw new HttpError(403, `PROXY header from ${this.#socket.remoteAddress} not allowed`);
-    if (result.client) {
-      // The app, the access log and the adapters all read the peer from the socket.
-      Object.defineProperty(this.#socket, 'remoteAddress', { value: result.client.address, configurable: true, enumerable: true });
-      Object.defineProperty(this.#socket, 'remotePort', { value: result.client.port, configurable: true, enumerable: true });
-      Object.defineProperty(this.#socket, 'remoteFamily', { value: result.client.address.includes(':') ? 'IPv6' : 'IPv4', configurable: true, enumerable: true });
-    }
+    if (result.client) presentAsPeer(this.#socket, result.client);
     return result.consumed;
   }
 
@@ -323,7 +288,7 @@ export class ConnectionGate {
       this.#sink.head(head);
     } else {
       this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
-      out.push(this.#reframed ? this.#serialize(head, true) : head.forward ? this.#serialize(head, false) : slice(buf, start, end + 4));
+      out.push(this.#reframed ? this.#fixups!.serialize(head, true) : head.forward ? this.#fixups!.serialize(head, false) : slice(buf, start, end + 4));
     }
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {
@@ -348,22 +313,6 @@ export class ConnectionGate {
     this.#scanFrom = Math.max(0, buf.length - start - 3);
     this.#startHeaderTimer();
     return -1;
-  }
-
-  #serialize(head: RequestHead, chunked: boolean): Buffer {
-    let f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
-    if (chunked) {
-      const headers = f.headers.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'content-length');
-      f = { ...f, headers: [...headers, 'Transfer-Encoding', 'chunked'], fixHeaders: true };
-    }
-    let s = `${f.method} ${f.target} HTTP/${head.major}.${head.minor}\r\n`;
-    for (let i = 0; i < f.headers.length; i += 2) s += `${f.headers[i]}: ${f.headers[i + 1]}\r\n`;
-    if (f.method !== head.method || f.target !== head.target || f.fixHeaders || head.forceClose) {
-      const id = String(this.#nextFixup++);
-      this.#fixups.set(id, { method: head.method, url: head.target, rawHeaders: f.fixHeaders ? head.headers : null, close: head.forceClose });
-      s += `${FIXUP_HEADER}: ${id}\r\n`;
-    }
-    return Buffer.from(`${s}\r\n`, 'latin1');
   }
 
   /** The client closed its side: a Content-Length body in flight ends here. */
@@ -420,11 +369,7 @@ export class ConnectionGate {
       socket.destroy();
       return;
     }
-    socket.end(errorResponse(status));
-    // A client that neither reads nor closes does not keep the socket.
-    const timer = setTimeout(() => socket.destroy(), GRACE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    endWithError(socket, status);
   }
 
   #startHeaderTimer(): void {

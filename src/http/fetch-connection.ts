@@ -12,7 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { ConnectionGate, type GateOptions, type RequestSink } from './connection-gate.js';
 import { Exchange } from './fetch-exchange.js';
 import type { RequestHead } from './head-rules.js';
-import { errorResponse, type HttpError } from './http-error.js';
+import { endWithError, type HttpError } from './http-error.js';
 import type { ProxyTrust } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
 
@@ -39,7 +39,6 @@ export interface FetchService {
 
 // Requests parsed ahead of their turn (pipelined) before the socket is paused.
 const MAX_QUEUED = 16;
-const GRACE_MS = 2000;
 
 export class FetchConnection implements RequestSink {
   readonly #socket: Socket;
@@ -144,11 +143,7 @@ export class FetchConnection implements RequestSink {
       socket.destroy();
       return;
     }
-    socket.end(errorResponse(this.#rejected!.status));
-    // A client that neither reads nor closes does not keep the socket.
-    const timer = setTimeout(() => socket.destroy(), GRACE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    endWithError(socket, this.#rejected!.status);
   }
 
   /** Ends the connection once what is written is flushed; nothing more is read. */

@@ -3,11 +3,13 @@
 // and the ResponseTarget its Response is written to, with the framing,
 // Connection and Date fields node:http would write. Runs in workers.
 
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { FetchContext } from '../app/loader.js';
 import type { AccessRecord } from '../log/access-log.js';
+import { headAccessRecord } from './access-record.js';
 import { notAResponse } from './fetch-adapter.js';
 import type { FetchConnection } from './fetch-connection.js';
+import { fieldValue, nodeRequestView } from './field-list.js';
 import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
 import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
 import type { RequestHead } from './head-rules.js';
@@ -24,16 +26,6 @@ const HOLD_BYTES = 64 * 1024;
 const JOIN_BYTES = 16 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 const ASCII = /^[\x00-\x7f]*$/;
-
-/** The value of a field in a flat [name, value, ...] list, repeats joined; `lower` is lower-case. */
-function fieldValue(list: readonly string[], lower: string, namesLower: boolean): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    if (name.length === lower.length && (namesLower ? name === lower : name.toLowerCase() === lower)) value = value === undefined ? list[i + 1]! : `${value}, ${list[i + 1]!}`;
-  }
-  return value;
-}
 
 class ExchangeContext implements FetchContext {
   readonly remoteAddress: string;
@@ -193,7 +185,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     }
     if (service.proxy) {
       try {
-        this.#forwarded = service.proxy.resolve(this.#nodeView());
+        this.#forwarded = service.proxy.resolve(nodeRequestView(this.#head.headers, this.#conn.socket));
       } catch (err) {
         if (!(err instanceof ContradictorySchemeHeaders)) throw err;
         this.#close = true;
@@ -203,25 +195,6 @@ export class Exchange implements RequestSource, ResponseTarget {
       }
     }
     service.run(this.#info, runApp, this);
-  }
-
-  /** What ProxyTrust reads of a node:http request, built only when trusted proxies are configured. */
-  #nodeView(): IncomingMessage {
-    const raw = this.#head.headers;
-    let headers: Record<string, string> | null = null;
-    return {
-      rawHeaders: raw,
-      socket: this.#conn.socket,
-      get headers() {
-        if (headers) return headers;
-        headers = {};
-        for (let i = 0; i < raw.length; i += 2) {
-          const name = raw[i]!.toLowerCase();
-          headers[name] = headers[name] === undefined ? raw[i + 1]! : `${headers[name]}, ${raw[i + 1]!}`;
-        }
-        return headers;
-      },
-    } as unknown as IncomingMessage;
   }
 
   run(): void {
@@ -395,20 +368,7 @@ export class Exchange implements RequestSource, ResponseTarget {
   }
 
   #accessRecord(): AccessRecord {
-    const head = this.#head;
-    const responseHeaders = this.#responseHeaders;
-    return {
-      remoteAddress: this.clientAddress,
-      method: head.method,
-      target: head.target,
-      httpVersion: `${head.major}.${head.minor}`,
-      status: this.#status,
-      bodyBytes: this.#bodyBytes,
-      startedAt: this.#info?.startedAt ?? Date.now(),
-      durationNs: process.hrtime.bigint() - this.#startNs,
-      requestHeader: (name) => fieldValue(head.headers, name.toLowerCase(), false),
-      responseHeader: (name) => fieldValue(responseHeaders, name.toLowerCase(), true),
-    };
+    return headAccessRecord(this.#head, this.clientAddress, this.#status, this.#responseHeaders, this.#bodyBytes, this.#info?.startedAt ?? Date.now(), process.hrtime.bigint() - this.#startNs);
   }
 }
 

@@ -2,6 +2,8 @@
 // with the status Gunicorn answers it with. Created by the head and body
 // readers; the connection gate turns them into a response. Runs in workers.
 
+import type { Socket } from 'node:net';
+
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   403: 'Forbidden',
@@ -29,4 +31,12 @@ export function errorResponse(status: number): string {
   const reason = REASONS[status] ?? 'Error';
   const body = `${reason}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+/** Answers `status` and closes; a client that neither reads nor closes does not keep the socket. */
+export function endWithError(socket: Socket, status: number, graceMs = 2000): void {
+  socket.end(errorResponse(status));
+  const timer = setTimeout(() => socket.destroy(), graceMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }

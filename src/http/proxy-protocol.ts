@@ -1,8 +1,8 @@
 // Parses a PROXY protocol header (HAProxy's v1 text line or v2 binary block)
-// at the start of a connection. Pure; the connection gate calls it in workers
-// when `proxy_protocol` is on.
+// at the start of a connection, and makes the socket report the client it
+// names. The connection gate calls these in workers when `proxy_protocol` is on.
 
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6, type Socket } from 'node:net';
 import { HttpError } from './http-error.js';
 
 export type ProxyMode = 'off' | 'v1' | 'v2' | 'auto';
@@ -12,6 +12,13 @@ export interface ProxyResult {
   readonly consumed: number;
   /** The client the proxy speaks for; null for LOCAL/UNSPEC/UNKNOWN. */
   readonly client: { address: string; port: number } | null;
+}
+
+/** Makes the socket report the client as its peer: the app, the access log and the adapters all read it there. */
+export function presentAsPeer(socket: Socket, client: { address: string; port: number }): void {
+  Object.defineProperty(socket, 'remoteAddress', { value: client.address, configurable: true, enumerable: true });
+  Object.defineProperty(socket, 'remotePort', { value: client.port, configurable: true, enumerable: true });
+  Object.defineProperty(socket, 'remoteFamily', { value: client.address.includes(':') ? 'IPv6' : 'IPv4', configurable: true, enumerable: true });
 }
 
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
