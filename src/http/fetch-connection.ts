@@ -52,6 +52,8 @@ export class FetchConnection implements RequestSink {
   #clientEnded = false;
   #closing = false;
   #pausedForQueue = false;
+  /** The keep-alive timeout runs from the first response on; before it, the gate's header timeout. */
+  #keepAliveArmed = false;
 
   constructor(socket: Socket, service: FetchService) {
     this.#socket = socket;
@@ -60,7 +62,6 @@ export class FetchConnection implements RequestSink {
     socket.on('timeout', () => this.#onTimeout());
     socket.on('end', () => this.#onClientEnd());
     socket.once('close', () => this.#onClose());
-    if (service.keepalive > 0) socket.setTimeout(service.keepalive * 1000);
     this.#gate = ConnectionGate.serve(socket, service.gate, this);
   }
 
@@ -127,6 +128,11 @@ export class FetchConnection implements RequestSink {
     if (next) next.start();
     else if (this.#rejected) this.#answerRejected();
     else if (this.#clientEnded) this.#close();
+    else if (!this.#keepAliveArmed) {
+      // Armed once: the socket refreshes it on every read and write, and #onTimeout ignores a busy connection.
+      this.#keepAliveArmed = true;
+      this.#socket.setTimeout(this.#service.keepalive * 1000);
+    }
   }
 
   /** Pauses or resumes reading for a request body the app is not keeping up with. */
