@@ -5,22 +5,19 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoadedApp } from '../app/loader.js';
+import type { BodyTap, DirectDev } from '../http/fetch-connection.js';
+import type { RequestHead } from '../http/head-rules.js';
 import { environmentSnapshot } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
 import { findSyntaxError, locateError } from './stack.js';
-import { staticHandler } from './static.js';
+import { staticHandler, staticResponder } from './static.js';
 
 const PREVIEW_BYTES = 2048;
 
-interface BodyTap {
-  bytes: number;
-  head: Buffer[];
-  headBytes: number;
-}
-
-export interface DevHooks {
+/** For node:http's path (intercept, renderError) and for the direct fetch path (DirectDev). */
+export interface DevHooks extends DirectDev {
   /** Answers static-file requests and starts noting the request body; true when it answered. */
   intercept(req: IncomingMessage, res: ServerResponse): boolean;
   /** Answers an uncaught app error with the debug page. */
@@ -59,22 +56,30 @@ function tapBody(req: IncomingMessage, taps: WeakMap<IncomingMessage, BodyTap>):
 }
 
 function summarize(req: IncomingMessage, tap: BodyTap | undefined): RequestSummary {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  return summary(req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders, tap);
+}
+
+function summary(method: string, target: string, httpVersion: string, raw: readonly string[], tap: BodyTap | undefined): RequestSummary {
+  const field = (name: string): string | undefined => {
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1];
+    return undefined;
+  };
+  const url = new URL(target.startsWith('/') ? target : '/', `http://${field('host') ?? 'localhost'}`);
   const headers: [string, string][] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-  const declared = req.headers['content-length'];
-  const hasBody = declared !== undefined || req.headers['transfer-encoding'] !== undefined;
+  for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+  const declared = field('content-length');
+  const hasBody = declared !== undefined || field('transfer-encoding') !== undefined;
   const head = tap ? Buffer.concat(tap.head) : Buffer.alloc(0);
   const textual = head.length > 0 && !head.includes(0);
   return {
-    method: req.method ?? 'GET',
-    url: req.url ?? '/',
-    httpVersion: req.httpVersion,
+    method,
+    url: target,
+    httpVersion,
     headers,
     query: [...url.searchParams.entries()],
     body: hasBody
       ? {
-          contentType: req.headers['content-type'] ?? null,
+          contentType: field('content-type') ?? null,
           declaredLength: declared === undefined ? null : Number(declared),
           readBytes: tap?.bytes ?? 0,
           preview: textual ? head.toString('utf8') + (tap!.bytes > head.length ? ' …' : '') : null,
@@ -83,16 +88,30 @@ function summarize(req: IncomingMessage, tap: BodyTap | undefined): RequestSumma
   };
 }
 
+function errorHeaders(contentType: string, body: string): Record<string, string> {
+  return { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' };
+}
+
 function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string): void {
   res.shouldKeepAlive = false;
-  res.writeHead(500, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' });
+  res.writeHead(500, errorHeaders(contentType, body));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 export function createDevHooks(config: Config, cwd: string): DevHooks {
   const serveStatic = config.staticMounts.length ? staticHandler(config.staticMounts, cwd) : null;
+  const respondStatic = config.staticMounts.length ? staticResponder(config.staticMounts, cwd) : null;
   const taps = new WeakMap<IncomingMessage, BodyTap>();
   return {
+    staticResponse(method, target, field) {
+      return respondStatic?.(method, target, field) ?? null;
+    },
+    errorResponse(err, head: RequestHead, tap) {
+      const request = summary(head.method, head.target, `${head.major}.${head.minor}`, head.headers, tap);
+      const report = buildReport({ kind: 'exception', error: err, request, environment: environment(config) });
+      const page = renderReport(report, negotiate(request.headers.find(([n]) => n.toLowerCase() === 'accept')?.[1]));
+      return new Response(page.body, { status: 500, headers: errorHeaders(page.contentType, page.body) });
+    },
     intercept(req, res) {
       if (serveStatic?.(req, res)) return true;
       tapBody(req, taps);

@@ -1,11 +1,17 @@
 // Static files for the dev server (--static /prefix=dir), as runserver serves
 // them: content types, ETag/Last-Modified with 304, single Range requests, and
-// no path outside the directory. Created by dev-hooks.ts in a worker.
+// no path outside the directory. Each answer is a fetch Response, written by
+// whichever HTTP path carries the request. Created by dev-hooks.ts in a worker.
 
 import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { StaticMount } from '../config/spec.js';
+import { sendResponse } from '../http/fetch-adapter.js';
+
+/** A request field's value by lower-case name. */
+export type FieldOf = (name: string) => string | undefined;
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8', '.htm': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -48,16 +54,15 @@ function etagOf(st: Stats): string {
   return `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
 }
 
-function notModified(req: IncomingMessage, etag: string, mtime: Date): boolean {
-  const inm = req.headers['if-none-match'];
+function notModified(field: FieldOf, etag: string, mtime: Date): boolean {
+  const inm = field('if-none-match');
   if (inm !== undefined) return inm.split(',').some((t) => t.trim() === etag || t.trim() === '*');
-  const ims = req.headers['if-modified-since'];
+  const ims = field('if-modified-since');
   return ims !== undefined && Math.floor(mtime.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
 }
 
-function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...extra });
-  res.end(text);
+function plain(status: number, text: string, extra: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...extra } });
 }
 
 /** The file under `root` a URL path names, or null when it would leave `root` or is not a file. */
@@ -91,7 +96,7 @@ export function resolveInside(root: string, rest: string): string | null {
   }
 }
 
-function serveFile(req: IncomingMessage, res: ServerResponse, file: string): void {
+function fileResponse(method: string, field: FieldOf, file: string): Response {
   const st = statSync(file);
   const etag = etagOf(st);
   const headers: Record<string, string> = {
@@ -101,29 +106,21 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string): voi
     'accept-ranges': 'bytes',
     'cache-control': 'no-cache',
   };
-  if (notModified(req, etag, st.mtime)) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  const ifRange = req.headers['if-range'];
-  const range = ifRange === undefined || ifRange === etag ? parseRange(req.headers.range, st.size) : null;
-  if (range === 'unsatisfiable') return plain(res, 416, 'Range Not Satisfiable\n', { 'content-range': `bytes */${st.size}` });
+  if (notModified(field, etag, st.mtime)) return new Response(null, { status: 304, headers });
+  const ifRange = field('if-range');
+  const range = ifRange === undefined || ifRange === etag ? parseRange(field('range'), st.size) : null;
+  if (range === 'unsatisfiable') return plain(416, 'Range Not Satisfiable\n', { 'content-range': `bytes */${st.size}` });
   const { start, end } = range ?? { start: 0, end: st.size - 1 };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
   headers['content-length'] = String(Math.max(0, end - start + 1));
-  res.writeHead(range ? 206 : 200, headers);
-  if (req.method === 'HEAD' || st.size === 0) {
-    res.end();
-    return;
-  }
-  const stream = createReadStream(file, { start, end });
-  stream.on('error', (err) => res.destroy(err));
-  stream.pipe(res);
+  const status = range ? 206 : 200;
+  if (method === 'HEAD' || st.size === 0) return new Response(null, { status, headers });
+  const body = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream<Uint8Array>;
+  return new Response(body, { status, headers });
 }
 
-/** A handler that answers requests under the mounts and returns false for the rest. */
-export function staticHandler(mounts: readonly StaticMount[], cwd: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+/** Answers requests under the mounts; null for the rest. */
+export function staticResponder(mounts: readonly StaticMount[], cwd: string): (method: string, target: string, field: FieldOf) => Response | null {
   const list: Mount[] = mounts
     .map((m) => {
       const abs = path.resolve(cwd, m.dir);
@@ -136,25 +133,31 @@ export function staticHandler(mounts: readonly StaticMount[], cwd: string): (req
       return { prefix: m.prefix === '/' ? '' : m.prefix, root };
     })
     .sort((a, b) => b.prefix.length - a.prefix.length);
-  return (req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0]!;
+  return (method, target, field) => {
+    const pathname = target.split('?')[0]!;
     const mount = list.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
-    if (!mount) return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      plain(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
-      return true;
-    }
+    if (!mount) return null;
+    if (method !== 'GET' && method !== 'HEAD') return plain(405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
     const file = resolveInside(mount.root, pathname.slice(mount.prefix.length));
-    if (!file) {
-      plain(res, 404, `Not Found: ${pathname}\n`);
-      return true;
-    }
     try {
-      serveFile(req, res, file);
+      if (file) return fileResponse(method, field, file);
     } catch {
-      if (!res.headersSent) plain(res, 404, `Not Found: ${pathname}\n`);
-      else res.destroy();
+      // Gone between the lookup and the stat: as missing.
     }
+    return plain(404, `Not Found: ${pathname}\n`);
+  };
+}
+
+/** The same answers for node:http's objects; false leaves the request to the app. */
+export function staticHandler(mounts: readonly StaticMount[], cwd: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const respond = staticResponder(mounts, cwd);
+  return (req, res) => {
+    const response = respond(req.method ?? 'GET', req.url ?? '/', (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    });
+    if (!response) return false;
+    sendResponse(req, res, response)?.catch(() => res.destroy());
     return true;
   };
 }

@@ -74,13 +74,18 @@ class ServerResponseTarget implements ResponseTarget {
   }
 }
 
+/** Writes a Response to node:http's response; resolves when written, rejects when its body stream fails. */
+export function sendResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> | undefined {
+  return writeResponse(new ServerResponseTarget(res), response, { noBody: bodiless(req.method ?? 'GET', response.status), http2: req.httpVersionMajor === 2 });
+}
+
 /** Returns the node:http request listener that serves a fetch-style handler. */
 export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { onError, waitUntil } = options;
   const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => onError(err, req, res);
   const send = (req: IncomingMessage, res: ServerResponse, response: unknown) => {
     if (!(response instanceof Response)) throw notAResponse(response);
-    const pending = writeResponse(new ServerResponseTarget(res), response, { noBody: bodiless(req.method ?? 'GET', response.status), http2: req.httpVersionMajor === 2 });
+    const pending = sendResponse(req, res, response);
     if (pending) pending.catch((err) => fail(err, req, res));
   };
   return (req, res) => {

@@ -16,6 +16,21 @@ import { endWithError, type HttpError } from './http-error.js';
 import type { ProxyTrust } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
 
+/** How much of a request body the app read, and its start (for the debug page). */
+export interface BodyTap {
+  bytes: number;
+  head: Buffer[];
+  headBytes: number;
+}
+
+/** The dev server's answers on this path (dev/dev-hooks.ts): static files and the debug page. */
+export interface DirectDev {
+  /** A static file's answer, or null to leave the request to the app; `field` takes a lower-case name. */
+  staticResponse(method: string, target: string, field: (name: string) => string | undefined): Response | null;
+  /** The debug page for an uncaught app error. */
+  errorResponse(err: unknown, head: RequestHead, tap: BodyTap | undefined): Response;
+}
+
 /** What the connections of one server share: the app, the settings, and the server's bookkeeping. */
 export interface FetchService {
   readonly handler: FetchHandler;
@@ -24,6 +39,8 @@ export interface FetchService {
   readonly access: readonly AccessSink[];
   readonly proxy: ProxyTrust | null;
   readonly healthPath: string | null;
+  /** Set by the dev server (--debug). */
+  readonly dev: DirectDev | null;
   /** Seconds an idle connection stays open; 0 closes after every response. */
   readonly keepalive: number;
   readonly draining: boolean;

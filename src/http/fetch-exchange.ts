@@ -8,7 +8,7 @@ import type { FetchContext } from '../app/loader.js';
 import type { AccessRecord } from '../log/access-log.js';
 import { headAccessRecord } from './access-record.js';
 import { notAResponse } from './fetch-adapter.js';
-import type { FetchConnection } from './fetch-connection.js';
+import type { BodyTap, FetchConnection } from './fetch-connection.js';
 import { fieldValue, nodeRequestView } from './field-list.js';
 import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
 import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
@@ -55,6 +55,8 @@ export class Exchange implements RequestSource, ResponseTarget {
   #bodyEnded: boolean;
   #discard = false;
   #abort: AbortController | null = null;
+  /** The dev server notes how much of the body the app read. */
+  #tap: BodyTap | undefined;
   #gone = false;
   // The response.
   #pendingHead: string | null = null;
@@ -124,6 +126,7 @@ export class Exchange implements RequestSource, ResponseTarget {
 
   pushBody(chunk: Buffer): void {
     if (this.#discard) return;
+    if (this.#tap) noteBody(this.#tap, chunk);
     if (this.#controller) {
       this.#controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if ((this.#controller.desiredSize ?? 0) <= 0) this.#conn.bodyBackpressure(true);
@@ -194,6 +197,14 @@ export class Exchange implements RequestSource, ResponseTarget {
         return;
       }
     }
+    if (service.dev) {
+      const file = service.dev.staticResponse(head.method, head.target, (name) => fieldValue(head.headers, name, false));
+      if (file) {
+        this.#send(file);
+        return;
+      }
+      this.#tap = { bytes: 0, head: [], headBytes: 0 };
+    }
     service.run(this.#info, runApp, this);
   }
 
@@ -229,7 +240,9 @@ export class Exchange implements RequestSource, ResponseTarget {
     }
     logger.exception(`Error handling request ${what}`, err);
     if (this.#ended) return;
-    if (!this.#headSent && this.#pendingHead === null) {
+    if (!this.#headSent && this.#pendingHead === null && this.#conn.service.dev) {
+      this.#send(this.#conn.service.dev.errorResponse(err, this.#head, this.#tap));
+    } else if (!this.#headSent && this.#pendingHead === null) {
       this.#close = true;
       this.#noBody = this.#head.method === 'HEAD';
       this.head(500, undefined, ['content-type', 'text/plain; charset=utf-8', 'content-length', '21', 'connection', 'close']);
@@ -370,6 +383,16 @@ export class Exchange implements RequestSource, ResponseTarget {
   #accessRecord(): AccessRecord {
     return headAccessRecord(this.#head, this.clientAddress, this.#status, this.#responseHeaders, this.#bodyBytes, this.#info?.startedAt ?? Date.now(), process.hrtime.bigint() - this.#startNs);
   }
+}
+
+const PREVIEW_BYTES = 2048;
+
+function noteBody(tap: BodyTap, chunk: Buffer): void {
+  tap.bytes += chunk.length;
+  if (tap.headBytes >= PREVIEW_BYTES) return;
+  const part = chunk.subarray(0, PREVIEW_BYTES - tap.headBytes);
+  tap.head.push(part);
+  tap.headBytes += part.length;
 }
 
 function runApp(exchange: Exchange): void {

@@ -2,7 +2,7 @@
 // the app behind it, request accounting, and the graceful drain. A fetch-style
 // app on plain HTTP/1.1 is served by fetch-connection.ts straight from the
 // strict gate; everything else goes through node:http (TLS, HTTP/2, node-style
-// apps, upgrades, the dev server's hooks). Knows nothing of processes: the
+// apps, apps that take upgrades). Knows nothing of processes: the
 // worker creates it and tells it when to drain.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,7 +17,7 @@ import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import { healthResponder, type HealthResponder } from './health.js';
-import { FetchConnection, type FetchService } from './fetch-connection.js';
+import { FetchConnection, type DirectDev, type FetchService } from './fetch-connection.js';
 import type { Exchange } from './fetch-exchange.js';
 import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './proxy-headers.js';
 import { errorResponse } from './http-error.js';
@@ -46,6 +46,8 @@ export interface HttpServerOptions {
   readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   /** Answers an app error instead of the plain 500 (the dev server's debug page; never in production). */
   readonly renderError?: ((err: unknown, req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** intercept and renderError's counterparts for fetch-style apps served without node:http. */
+  readonly dev?: DirectDev | null | undefined;
   /** Trusted-proxy headers: the scheme and client address (http/proxy-headers.ts); null believes no header. */
   readonly proxy?: ProxyTrust | null;
   /** --health-path (http/health.ts), answered before the app. */
@@ -125,8 +127,8 @@ export class HttpServer {
     this.#upgrades = app.upgrade ? new Upgrades(app.upgrade, { logger: options.logger, waitUntil: (p) => this.#waitUntil(p) }) : null;
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
-    // The dev server's hooks and upgrade handlers take node:http's objects.
-    const direct = app.kind === 'fetch' && !app.upgrade && !options.intercept && !options.renderError;
+    // Upgrade handlers take node:http's objects.
+    const direct = app.kind === 'fetch' && !app.upgrade;
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
 
@@ -140,6 +142,7 @@ export class HttpServer {
       access: options.access,
       proxy: options.proxy ?? null,
       healthPath: options.healthPath ?? null,
+      dev: options.dev ?? null,
       keepalive: options.keepalive,
       get draining() {
         return server.#draining;

@@ -156,6 +156,7 @@ export class Worker {
       hooks: this.#requestHooks(),
       intercept: devHooks?.intercept,
       renderError: devHooks?.renderError,
+      dev: devHooks,
       proxy: new ProxyTrust({ allowIps: config.forwardedAllowIps, secureSchemeHeaders: config.secureSchemeHeaders, forwardedForHeader: config.forwardedForHeader }),
       healthPath: config.healthPath || null,
     });
