@@ -1,7 +1,7 @@
-// The master process: binds the sockets, keeps the worker count, replaces dead
-// workers, kills stuck ones, reloads by readiness-gated generations and stops
-// gracefully. Signals and worker events go through one queue, handled in order
-// by short named steps. Knows nothing of HTTP. Created by cli/main.ts.
+// The master's event loop: signals, worker messages and ticks go through one
+// queue, handled in order by short named steps that keep the worker count,
+// replace dead and stuck workers, reload by readiness-gated generations and
+// stop gracefully. Created by cli/main.ts; master only, knows nothing of HTTP.
 
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
@@ -14,17 +14,14 @@ import type { ArbiterOptions } from './arbiter-options.js';
 import { EventQueue } from './event-queue.js';
 import { planFleet } from './fleet.js';
 import { MasterHooks } from './master-hooks.js';
-import { MetricsBridge } from './metrics-bridge.js';
+import { MasterResources } from './master-resources.js';
 import { checkTlsFiles, checkWorkerTmpDir } from './preflight.js';
-import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import { Upgrade } from './upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
-import { Pidfile } from './pidfile.js';
 import { SystemdNotifier } from './sd-notify.js';
 import { onSignals, type MasterSignal } from './signals.js';
 import { killOverdueWorkers, killStuckWorkers } from './reaper.js';
 import { captureOutput, spawnWorker } from './spawn.js';
-import { ControlServer } from '../ctl/server.js';
 import { controlHandler } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { describeExit, exitLine, judgeBootFailure } from './worker-exit.js';
@@ -51,9 +48,7 @@ export class Arbiter {
   #logging: Logging;
   #reportedWorkers = -1;
   readonly #systemd: SystemdNotifier | null;
-  #metrics: MetricsBridge | null = null;
-  #listeners: BoundListener[] = [];
-  #pidfile: Pidfile | null = null;
+  readonly #resources: MasterResources;
   #target: number;
   #generation = 1;
   #nextId = 1;
@@ -65,7 +60,6 @@ export class Arbiter {
   #stopping: { code: number; reason: string | null } | null = null;
   #tick: NodeJS.Timeout | null = null;
   #removeSignals: (() => void) | null = null;
-  #control: ControlServer | null = null;
   #identity: Identity = {};
   readonly #upgrade: Upgrade;
   readonly #hooks: MasterHooks;
@@ -79,6 +73,7 @@ export class Arbiter {
     this.#logging = createLogging(this.#config, procName(this.#config));
     this.#logger = this.#logging.logger;
     this.#upgrade = new Upgrade(options.inherited ?? null, this.#logger);
+    this.#resources = new MasterResources(this.#upgrade, this.#logger);
     this.#systemd = options.systemd ? new SystemdNotifier(options.systemd, this.#logger) : null;
     this.#hooks = new MasterHooks(this.#logger, () => ({ config: this.#config, target: this.#target, workers: this.#workers.values() }));
   }
@@ -100,26 +95,16 @@ export class Arbiter {
     this.#logger.info(`Starting narwhal ${this.#options.version}`);
     await this.#hooks.call('onStarting');
     this.#identity = resolveIdentity(config.user, config.group);
-    const inherited = this.#options.inherited ?? null;
-    if (config.pidfile) {
-      // Beside the old master's pidfile until it is gone (see #promote).
-      this.#pidfile = new Pidfile(this.#upgrade.pathFor(config.pidfile));
-      this.#pidfile.create(process.pid, config.umask);
-    }
+    const resources = this.#resources;
+    if (config.pidfile) resources.createPidfile(config.pidfile, config.umask);
     try {
       checkWorkerTmpDir(config.workerTmpDir);
       checkTlsFiles(config);
-      this.#listeners = inherited ? adoptAll(inherited.fds, inherited.labels) : await bindAll(config.bind, config.umask);
-      for (const l of this.#listeners) this.#logger.info(`Listening at: ${config.certfile ? l.label.replace(/^http:/, 'https:') : l.label} (${process.pid})`);
-      if (config.metricsBind) this.#metrics = await MetricsBridge.start(config.metricsBind, () => [...this.#workers.values()], this.#logger);
+      await resources.openListeners(config, this.#options.inherited ?? null);
+      if (config.metricsBind) await resources.startMetrics(config.metricsBind, () => [...this.#workers.values()]);
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
-      if (config.ctlSocket) {
-        // Beside the old master's control socket until it is gone, as the pidfile.
-        const ctlPath = this.#upgrade.pathFor(config.ctlSocket);
-        this.#control = await ControlServer.listen(ctlPath, this.#controlHandler());
-        this.#logger.info(`Control socket at: ${ctlPath}`);
-      }
+      if (config.ctlSocket) await resources.openControl(config.ctlSocket, this.#controlHandler());
     } catch (e) {
       this.#cleanup();
       throw e;
@@ -197,7 +182,7 @@ export class Arbiter {
       case 'SIGUSR2':
         if (this.#stopping) return;
         await this.#hooks.call('preExec');
-        this.#upgrade.start(this.#listeners, this.#options.startDir ?? this.#options.cwd);
+        this.#upgrade.start(this.#resources.listeners, this.#options.startDir ?? this.#options.cwd);
         return;
       case 'SIGWINCH':
         return this.#stopWorkersForNewMaster();
@@ -219,15 +204,9 @@ export class Arbiter {
     this.#maintainWorkerCount();
   }
 
-  /** In a master started by USR2: once the old master is gone, take over its pidfile. */
+  /** In a master started by USR2: once the old master is gone, take over its pidfile and control socket. */
   #promote(): void {
-    if (!this.#upgrade.oldMasterGone()) return;
-    try {
-      if (this.#pidfile && this.#config.pidfile) this.#pidfile.rename(this.#config.pidfile);
-      if (this.#control && this.#config.ctlSocket) this.#control.rename(this.#config.ctlSocket);
-    } catch (e) {
-      this.#logger.error(`Taking over from the old master: ${(e as Error).message}`);
-    }
+    if (this.#upgrade.oldMasterGone()) this.#resources.takeOver(this.#config);
   }
 
   #spawn(): void {
@@ -239,14 +218,14 @@ export class Arbiter {
       config: this.#config,
       configFile: this.#configFile,
       cwd: this.#options.cwd,
-      listeners: this.#listeners,
+      listeners: this.#resources.listeners,
       captureOutput: this.#config.captureOutput && this.#logger.sink.isFile,
       identity: this.#identity,
     });
     this.#workers.set(worker.pid, worker);
     this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
-    worker.channel.on('metrics', (m) => this.#metrics?.received(worker.pid, m.id, m.snapshot));
+    worker.channel.on('metrics', (m) => this.#resources.metrics?.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
     worker.child.on('error', (err) => this.#logger.error(`Worker ${worker.pid}: ${err.message}`));
@@ -282,7 +261,7 @@ export class Arbiter {
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
     worker.release();
-    this.#metrics?.workerExited(worker, this.#stopping !== null);
+    this.#resources.metrics?.workerExited(worker, this.#stopping !== null);
     this.#hooks.childExit(worker);
     const how = describeExit(code, signal);
     if (this.#stopping) {
@@ -354,7 +333,7 @@ export class Arbiter {
     this.#configFile = next.configFile;
     this.#setTarget(next.config.workers);
     this.#generation++;
-    this.#metrics?.reloaded();
+    this.#resources.metrics?.reloaded();
     await this.#hooks.call('onReload');
     this.#respawnAt = 0;
     this.#logger.info(`Reloading: starting ${this.#target} worker${this.#target === 1 ? '' : 's'} of generation ${this.#generation}`);
@@ -385,7 +364,7 @@ export class Arbiter {
     }
     this.#stopping = { code, reason };
     this.#systemd?.notify('stopping', reason ?? 'Stopping');
-    this.#closeListeners();
+    this.#resources.closeListeners();
     const timeout = this.#config.gracefulTimeout;
     for (const w of this.#workers.values()) {
       if (graceful) w.retire(timeout, 'stop');
@@ -405,22 +384,10 @@ export class Arbiter {
 
   #cleanup(): void {
     this.#systemd?.close();
-    this.#metrics?.close();
-    this.#metrics = null;
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
     this.#removeSignals?.();
     this.#removeSignals = null;
-    this.#control?.close();
-    this.#control = null;
-    this.#closeListeners();
-    this.#pidfile?.unlink(process.pid);
-  }
-
-  /** A unix socket's file stays while a new master (USR2) serves on it. */
-  #closeListeners(): void {
-    const keepPath = this.#upgrade.newMasterRunning;
-    for (const l of this.#listeners) l.close({ keepPath });
-    this.#listeners = [];
+    this.#resources.close();
   }
 }
