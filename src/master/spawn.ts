@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { workerEnv } from '../config/env.js';
 import type { Config } from '../config/settings.js';
@@ -90,6 +91,11 @@ export function bootWorker(started: StartedProcess, opts: SpawnOptions): WorkerH
     },
   });
   return handle;
+}
+
+/** --capture-output: the worker's piped stdout and stderr go to `write` (the error log) a whole line at a time. */
+export function captureOutput(child: ChildProcess, write: (text: string) => void): void {
+  for (const input of [child.stdout, child.stderr]) if (input) createInterface({ input, crlfDelay: Infinity }).on('line', (line) => write(`${line}\n`));
 }
 
 export function spawnWorker(opts: SpawnOptions): WorkerHandle {

@@ -57,6 +57,7 @@ export class WorkerHandle {
     this.channel = init.channel;
     this.#heartbeatFd = init.heartbeatFd;
     this.channel.on('stats', (m) => this.#stats.settle(m.id, m.stats));
+    this.channel.on('boot-failed', (m) => (this.bootFailure = { reason: m.reason, message: m.message, detail: m.detail }));
   }
 
   /** The worker's own report, or null when it does not answer in time (blocked, or going away). */
@@ -91,6 +92,13 @@ export class WorkerHandle {
     this.retiredFor = reason;
     this.killAt = Date.now() + gracefulTimeout * 1000;
     this.signal('SIGTERM');
+  }
+
+  /** Quick stop (INT, QUIT, a failed start): the worker exits at once, and is killed if still there after at most 5 s. */
+  quit(gracefulTimeout: number): void {
+    this.state = 'retiring';
+    this.killAt = Date.now() + Math.min(gracefulTimeout, 5) * 1000;
+    this.signal('SIGQUIT');
   }
 
   get killed(): boolean {
