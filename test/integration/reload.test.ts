@@ -74,6 +74,8 @@ test('a broken deploy leaves the old workers serving; the fixed one reloads', as
     copyFileSync(ECHO, app);
     server.signal('SIGHUP');
     await server.waitForLog(/Reload complete/);
+    // Retiring workers close their listeners on their own time: once they are gone, only the new generation accepts.
+    await waitFor('old workers gone', () => oldPids.every((pid) => !isAlive(pid)), 20_000);
     const after = await request(server.url);
     assert.ok(!oldPids.includes(Number(after.body)), 'the new generation serves');
   } finally {
@@ -83,6 +85,15 @@ test('a broken deploy leaves the old workers serving; the fixed one reloads', as
     assert.deepEqual(result.failures, []);
   }
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 test('a worker SIGKILLed every second under load is replaced each time', async () => {
   const concurrency = 4;
