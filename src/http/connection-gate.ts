@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChunkedReader } from './chunked-reader.js';
+import { readFromHandle } from './handle-io.js';
 import { HeadFixups } from './head-fixups.js';
 import { parseHead, type HeadRules, type RequestHead } from './head-rules.js';
 import { HttpError, endWithError } from './http-error.js';
@@ -107,7 +108,7 @@ export class ConnectionGate {
   /** Reads `socket` for `sink`; nothing else reads it. */
   static serve(socket: Socket, opts: GateOptions, sink: RequestSink): ConnectionGate {
     const gate = new ConnectionGate(socket, null, sink, opts);
-    socket.on('data', (chunk: Buffer) => gate.#onData(chunk));
+    readFromHandle(socket, (chunk) => gate.#onData(chunk));
     socket.once('close', () => gate.#clearTimers());
     socket.on('end', () => gate.#onEnd());
     return gate;

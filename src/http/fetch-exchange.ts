@@ -13,6 +13,7 @@ import { fieldValue, nodeRequestView } from './field-list.js';
 import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
 import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
 import type { RequestHead } from './head-rules.js';
+import { writeToHandle } from './handle-io.js';
 import { healthAnswer } from './health.js';
 import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
@@ -323,7 +324,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     if (!socket.destroyed) {
       if (chunk !== undefined && this.#framing === 'length') {
         this.#bodyBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-        this.#writeWithHead(chunk);
+        this.#writeWithHead(chunk, true);
       } else {
         if (chunk !== undefined) this.write(chunk);
         if (this.#framing === 'chunked') this.#writeWithHead('0\r\n\r\n');
@@ -344,21 +345,30 @@ export class Exchange implements RequestSource, ResponseTarget {
     this.#headSent = true;
   }
 
-  /** Writes `chunk`, joined to the head when the head is still unsent: one write, one packet. */
-  #writeWithHead(chunk: Chunk): boolean {
+  /**
+   * Writes `chunk`, joined to the head when the head is still unsent: one
+   * write, one packet. A whole response (`last`) goes straight to the handle.
+   */
+  #writeWithHead(chunk: Chunk, last = false): boolean {
     const socket = this.#conn.socket;
     const head = this.#pendingHead;
     if (head === null) return socket.write(chunk);
     this.#pendingHead = null;
     this.#headSent = true;
+    let joined: Chunk | null = null;
     if (typeof chunk === 'string') {
       // Header values may hold latin1 bytes; a body string is UTF-8.
-      if (ASCII.test(head)) return socket.write(head + chunk);
+      if (ASCII.test(head)) joined = head + chunk;
     } else if (chunk.byteLength <= JOIN_BYTES) {
-      const joined = Buffer.allocUnsafe(head.length + chunk.byteLength);
-      joined.write(head, 0, 'latin1');
-      joined.set(chunk, head.length);
-      return socket.write(joined);
+      const bytes = Buffer.allocUnsafe(head.length + chunk.byteLength);
+      bytes.write(head, 0, 'latin1');
+      bytes.set(chunk, head.length);
+      joined = bytes;
+    }
+    if (joined !== null) {
+      if (!last) return socket.write(joined);
+      writeToHandle(socket, joined);
+      return true;
     }
     socket.cork();
     socket.write(head, 'latin1');
