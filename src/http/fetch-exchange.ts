@@ -9,8 +9,8 @@ import type { AccessRecord } from '../log/access-log.js';
 import { headAccessRecord } from './access-record.js';
 import { notAResponse } from './fetch-adapter.js';
 import type { BodyTap, FetchConnection } from './fetch-connection.js';
-import { fieldValue, nodeRequestView } from './field-list.js';
-import { absoluteUrl, headersFrom, toRequest, type RequestSource } from './fetch-request.js';
+import { fieldValue } from './field-list.js';
+import { absoluteUrl, toRequest, type RequestSource } from './fetch-request.js';
 import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
 import type { RequestHead } from './head-rules.js';
 import { writeToHandle } from './handle-io.js';
@@ -94,8 +94,8 @@ export class Exchange implements RequestSource, ResponseTarget {
     return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
   }
 
-  headers(): Headers {
-    return headersFrom(this.#head.headers);
+  headerList(): readonly string[] {
+    return this.#head.headers;
   }
 
   body(): ReadableStream<Uint8Array> | null {
@@ -189,7 +189,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     }
     if (service.proxy) {
       try {
-        this.#forwarded = service.proxy.resolve(nodeRequestView(this.#head.headers, this.#conn.socket));
+        this.#forwarded = service.proxy.resolveFields(head.headers, socket);
       } catch (err) {
         if (!(err instanceof ContradictorySchemeHeaders)) throw err;
         this.#close = true;

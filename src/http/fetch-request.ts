@@ -8,7 +8,8 @@ export interface RequestSource {
   readonly method: string;
   /** The absolute URL as received (high bytes percent-encoded), before URL parsing normalizes it. */
   url(): string;
-  headers(): Headers;
+  /** The fields as a flat [name, value, ...] list, in order, repeats apart. */
+  headerList(): readonly string[];
   /** null when the request has no body. */
   body(): ReadableStream<Uint8Array> | null;
   /** Aborts when the client goes away before the response is finished. */
@@ -30,17 +31,19 @@ export function absoluteUrl(target: string, scheme: string, host: string): strin
   return `${scheme}://${host}${encoded === '*' ? '/' : encoded}`;
 }
 
-/** Headers from a flat [name, value, ...] list; HTTP/2 pseudo-headers are in the URL and method already. */
-export function headersFrom(raw: readonly string[]): Headers {
-  const headers = new Headers();
+/** Appends a flat [name, value, ...] list; HTTP/2 pseudo-headers are in the URL and method already. */
+function appendFields(headers: Headers, raw: readonly string[]): Headers {
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.charCodeAt(0) !== 58 /* : */) headers.append(raw[i]!, raw[i + 1]!);
   }
   return headers;
 }
 
-function requestInit(source: RequestSource, headers: Headers): RequestInit & { duplex?: 'half' } {
-  const init: RequestInit & { duplex?: 'half' } = { method: source.method, headers };
+/** The method and body of a Request; undefined for a GET, whose defaults they are. */
+function requestInit(source: RequestSource, headers?: Headers): (RequestInit & { duplex?: 'half' }) | undefined {
+  if (source.method === 'GET' && !headers) return undefined;
+  const init: RequestInit & { duplex?: 'half' } = { method: source.method };
+  if (headers) init.headers = headers;
   // The Fetch standard gives GET and HEAD no body.
   const body = source.method === 'GET' || source.method === 'HEAD' ? null : source.body();
   if (body) {
@@ -61,7 +64,9 @@ class IncomingRequest extends Request {
   #signal: AbortSignal | null = null;
 
   constructor(source: RequestSource) {
-    super(source.url(), requestInit(source, source.headers()));
+    super(source.url(), requestInit(source));
+    // Filled in place: handing a Headers to the constructor would copy it field by field.
+    appendFields(super.headers, source.headerList());
     this.#source = source;
   }
 
@@ -102,7 +107,7 @@ class LazyRequest {
   }
 
   get headers(): Headers {
-    return this.#real ? this.#real.headers : (this.#headers ??= this.#source.headers());
+    return this.#real ? this.#real.headers : (this.#headers ??= appendFields(new Headers(), this.#source.headerList()));
   }
 
   get signal(): AbortSignal {

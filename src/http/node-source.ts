@@ -3,7 +3,7 @@
 // for the requests node:http carries (TLS, HTTP/2, apps that take upgrades).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { absoluteUrl, headersFrom, type RequestSource } from './fetch-request.js';
+import { absoluteUrl, type RequestSource } from './fetch-request.js';
 import { schemeOf } from './proxy-headers.js';
 
 /** A pull-based body: nothing is read from the socket until the app reads. */
@@ -83,8 +83,8 @@ export class NodeRequestSource implements RequestSource {
     return absoluteUrl(req.url ?? '/', schemeOf(req), host);
   }
 
-  headers(): Headers {
-    return headersFrom(this.#req.rawHeaders);
+  headerList(): readonly string[] {
+    return this.#req.rawHeaders;
   }
 
   body(): ReadableStream<Uint8Array> | null {

@@ -6,6 +6,7 @@
 
 import { isIP, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { nodeRequestView } from './field-list.js';
 import { peerMatcher, type PeerMatcher } from './peer-matcher.js';
 
 /** What a request looks like once trusted proxies are taken into account. */
@@ -141,7 +142,15 @@ export class ProxyTrust {
    * headers disagree on the scheme.
    */
   resolve(req: IncomingMessage): ForwardedInfo | null {
-    if (!this.#mentioned(req.rawHeaders)) return null;
+    return this.#mentioned(req.rawHeaders) ? this.#resolve(req) : null;
+  }
+
+  /** resolve() for a head the strict gate parsed (the direct fetch path): its fields and the connection. */
+  resolveFields(raw: readonly string[], socket: Socket): ForwardedInfo | null {
+    return this.#mentioned(raw) ? this.#resolve(nodeRequestView(raw, socket)) : null;
+  }
+
+  #resolve(req: IncomingMessage): ForwardedInfo | null {
     const headers = req.headers;
     const forValue = headers[this.#forHeader];
     const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
