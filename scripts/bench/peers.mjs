@@ -80,6 +80,7 @@ export function peers(root) {
     // Lower bounds, not servers (apps/floors.mjs): right after the baseline so they are read first.
     clusterPeer('floor-js-read', 'floor: node:http reading the socket in JS', 'floor-js-read', null),
     clusterPeer('floor-fetch', "floor: net + Node's Response (no parsing)", 'floor-fetch', null),
+    clusterPeer('floor-contract', 'floor: the fetch contract on the stream handle (no parsing)', 'floor-contract', null),
     {
       name: 'pm2',
       label: 'PM2 cluster mode',

@@ -1,10 +1,12 @@
 // Runs one peer under node:cluster with workers accepting on the shared socket
 // (SCHED_NONE), the way Narwhal's workers do. Usage: cluster.mjs KIND PORT WORKERS
-// with KIND one of node | floor-js-read | floor-fetch | hono | srvx. Started by
+// with KIND one of node | floor-js-read | floor-fetch | floor-contract | hono | srvx. Started by
 // scripts/bench.mjs.
 import cluster from 'node:cluster';
 import http from 'node:http';
-import { fetchFloor, jsReadFloor } from './floors.mjs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contractFloor, fetchFloor, jsReadFloor } from './floors.mjs';
 import { fetchHello, nodeHello } from './hello.mjs';
 
 const [kind, portText, workersText] = process.argv.slice(2);
@@ -23,6 +25,8 @@ if (cluster.isPrimary) {
   jsReadFloor(port);
 } else if (kind === 'floor-fetch') {
   fetchFloor(port);
+} else if (kind === 'floor-contract') {
+  await contractFloor(port, path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'));
 } else if (kind === 'hono') {
   const { serve } = await import('@hono/node-server');
   serve({ fetch: fetchHello, port, hostname: '127.0.0.1' });

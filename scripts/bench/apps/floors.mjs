@@ -1,6 +1,7 @@
-// Two measuring devices for the bench, not servers: each is the least a kind of
+// Measuring devices for the bench, not servers: each is the least a kind of
 // server can cost, so the bench can show what issue 3's speed targets ask for.
-// Started in each cluster worker by cluster.mjs (kinds floor-js-read, floor-fetch).
+// Started in each cluster worker by cluster.mjs (kinds floor-js-read,
+// floor-fetch, floor-contract).
 import http from 'node:http';
 import net from 'node:net';
 import { BODY, fetchHello, nodeHello } from './hello.mjs';
@@ -78,6 +79,70 @@ export function fetchFloor(port) {
           pending = null;
           return;
         }
+        start = end + HEAD_END.length;
+      }
+      pending = start < data.length ? data.subarray(start) : null;
+    });
+  });
+  server.listen(port, '127.0.0.1');
+}
+
+/** Node 20 keeps a Response's source under a symbol; newer Node keeps it private (fetch-response.ts). */
+const STATE = Object.getOwnPropertySymbols(new Response('')).find((s) => s.description === 'state');
+/** Node 20's Request can be lazy (fetch-request.ts); newer Node's reads private fields of any Request it is given. */
+const LAZY_REQUEST = Object.getOwnPropertySymbols(new Request('http://localhost/')).length > 0;
+const WRK_FIELDS = ['host', '127.0.0.1', 'user-agent', 'wrk'];
+
+/** The body of a Response the cheapest way this Node allows: its source on Node 20, else its stream. */
+async function bodyOf(response) {
+  const source = STATE && response[STATE]?.body?.source;
+  if (typeof source === 'string') return source;
+  const reader = response.body.getReader();
+  const chunks = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * What serving the fetch contract costs at the least, on the stream handle
+ * Narwhal's own direct path uses (src/http/handle-io.ts), with no parsing: every
+ * CRLFCRLF is a GET. Per request it makes only what the contract makes
+ * unavoidable on this Node: a real Request where it cannot be lazy (newer Node;
+ * its URL and two fields), the handler's own Response, and that Response's
+ * body read back as cheaply as this Node allows; then one write. Any server
+ * that hands Node's own Request to the handler and sends the Response it gets
+ * costs more, so where this row is over a target no such server meets it.
+ */
+export async function contractFloor(port, root) {
+  const { readFromHandle, writeToHandle } = await import(`${root}/dist/src/http/handle-io.js`);
+  const date = dateCache();
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    let pending = null;
+    socket.on('error', () => socket.destroy());
+    const answer = async (close) => {
+      let request = null;
+      if (!LAZY_REQUEST) {
+        request = new Request(`http://127.0.0.1:${port}/`);
+        for (let i = 0; i < WRK_FIELDS.length; i += 2) request.headers.append(WRK_FIELDS[i], WRK_FIELDS[i + 1]);
+      }
+      const response = fetchHello(request);
+      const body = await bodyOf(response);
+      let head = `HTTP/1.1 ${response.status} ${http.STATUS_CODES[response.status]}\r\n`;
+      for (const [name, value] of response.headers) head += `${name}: ${value}\r\n`;
+      head += `date: ${date()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${close ? 'connection: close\r\n' : ''}\r\n`;
+      writeToHandle(socket, typeof body === 'string' ? head + body : Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    };
+    readFromHandle(socket, (chunk) => {
+      const data = pending ? Buffer.concat([pending, chunk]) : chunk;
+      let start = 0;
+      let end;
+      while ((end = data.indexOf(HEAD_END, start)) !== -1) {
+        if (CLOSE.test(data.latin1Slice(start, end))) {
+          void answer(true).then(() => socket.end());
+          pending = null;
+          return;
+        }
+        void answer(false);
         start = end + HEAD_END.length;
       }
       pending = start < data.length ? data.subarray(start) : null;
