@@ -156,12 +156,15 @@ async function benchOneNode(node, opts) {
         errors: runs.reduce((a, m) => a + m.non2xx + m.socketErrors, 0),
       };
     };
-    const base = summary('node');
+    // Each repetition's runs are compared with that repetition's node:http run, and the ratios' median is
+    // reported: the machine's speed drifts over minutes, and a ratio taken within one repetition drifts less.
+    const baseRuns = results.get(`${mode.name}|node`) ?? [];
+    const ratio = (name, field) => median((results.get(`${mode.name}|${name}`) ?? []).map((m, i) => m[field] / baseRuns[i][field]));
     return {
       mode: mode.name,
       peers: running.map((r) => {
         const s = summary(r.peer.name);
-        return { label: r.peer.label, name: r.peer.name, ...s, rpsRatio: s.rps / base.rps, cpuRatio: s.cpu / base.cpu };
+        return { label: r.peer.label, name: r.peer.name, ...s, rpsRatio: ratio(r.peer.name, 'rps'), cpuRatio: ratio(r.peer.name, 'cpuUsPerReq') };
       }),
     };
   });
