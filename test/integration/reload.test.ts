@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
+import { FIXTURES, alive, startServer, waitFor } from '../helpers/narwhal.js';
 import { startLoad } from '../helpers/load.js';
 import { request } from '../helpers/http.js';
 
@@ -75,7 +75,7 @@ test('a broken deploy leaves the old workers serving; the fixed one reloads', as
     server.signal('SIGHUP');
     await server.waitForLog(/Reload complete/);
     // Retiring workers close their listeners on their own time: once they are gone, only the new generation accepts.
-    await waitFor('old workers gone', () => oldPids.every((pid) => !isAlive(pid)), 20_000);
+    await waitFor('old workers gone', () => oldPids.every((pid) => !alive(pid)), 20_000);
     const after = await request(server.url);
     assert.ok(!oldPids.includes(Number(after.body)), 'the new generation serves');
   } finally {
@@ -85,15 +85,6 @@ test('a broken deploy leaves the old workers serving; the fixed one reloads', as
     assert.deepEqual(result.failures, []);
   }
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a worker SIGKILLed every second under load is replaced each time', async () => {
   const concurrency = 4;
