@@ -102,7 +102,10 @@ function atomFor(name: string): Atom {
 /** Anything told of each finished request: the text or JSON log, syslog, statsd. */
 export interface AccessSink {
   write(record: AccessRecord): void;
-  reopen?(): void;
+  /** Reopens its file after rotation; an error when it could not (the old file is kept). */
+  reopen?(): Error | null;
+  /** The file it writes to, for messages. */
+  readonly target?: string;
 }
 
 export class AccessLog implements AccessSink {
@@ -118,7 +121,11 @@ export class AccessLog implements AccessSink {
     this.#sink.write(`${this.#format(record)}\n`);
   }
 
-  reopen(): void {
-    this.#sink.reopen();
+  reopen(): Error | null {
+    return this.#sink.reopen();
+  }
+
+  get target(): string {
+    return this.#sink.target;
   }
 }

@@ -13,7 +13,14 @@ export interface Logging {
   readonly logger: Logger;
   readonly access: readonly AccessSink[];
   readonly statsd: Statsd | null;
+  /** USR1: reopens every log file; one that cannot be reopened is reported and its old descriptor kept. */
   reopen(): void;
+}
+
+/** The line for a log file that could not be reopened. */
+function reopenFailure(what: string, target: string, err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return `Could not reopen the ${what} ${target}: ${code ?? err.message}; still writing to the file opened before (was its directory removed or replaced?). Fix the path and send USR1 again.`;
 }
 
 export function createLogging(config: Config, name: string): Logging {
@@ -50,8 +57,13 @@ export function createLogging(config: Config, name: string): Logging {
     access,
     statsd,
     reopen: () => {
-      logger.reopen();
-      for (const a of access) a.reopen?.();
+      const failed = logger.reopen();
+      // The old file may be unreachable (deleted with its directory): stderr says it too.
+      if (failed) logger.logWithStderr('error', reopenFailure('error log', logger.sink.target, failed));
+      for (const a of access) {
+        const err = a.reopen?.();
+        if (err) logger.error(reopenFailure('access log', a.target ?? '?', err));
+      }
     },
   };
 }

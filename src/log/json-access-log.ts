@@ -33,7 +33,11 @@ export class JsonAccessLog implements AccessSink {
     this.#sink.write(`${accessJson(record)}\n`);
   }
 
-  reopen(): void {
-    this.#sink.reopen();
+  reopen(): Error | null {
+    return this.#sink.reopen();
+  }
+
+  get target(): string {
+    return this.#sink.target;
   }
 }

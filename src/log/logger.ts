@@ -40,11 +40,29 @@ export class LogSink {
     }
   }
 
-  reopen(): void {
-    if (!this.isFile) return;
+  get target(): string {
+    return this.#target;
+  }
+
+  /**
+   * Opens the file again (after rotation) and closes the old descriptor. When
+   * the file cannot be opened (its directory removed or replaced), the old
+   * descriptor is kept and the error returned: a log must never stop a server.
+   */
+  reopen(): Error | null {
+    if (!this.isFile) return null;
     const old = this.#fd;
-    this.#fd = this.#open();
-    closeSync(old);
+    try {
+      this.#fd = this.#open();
+    } catch (err) {
+      return err as Error;
+    }
+    try {
+      closeSync(old);
+    } catch {
+      // Already closed: nothing is lost.
+    }
+    return null;
   }
 
   close(): void {
@@ -116,7 +134,20 @@ export class Logger {
     this.log('error', `${message}\n${stack}`, true);
   }
 
-  reopen(): void {
-    this.#sink.reopen();
+  /** Reopens the error log; see LogSink.reopen. */
+  reopen(): Error | null {
+    return this.#sink.reopen();
+  }
+
+  /** A line for the log and, when the log is a file that may be out of reach, for stderr too. */
+  logWithStderr(level: Level, message: string): void {
+    this.log(level, message);
+    if (this.#sink.isFile && LEVELS[level] >= this.#min) {
+      try {
+        writeSync(2, `[${logTimestamp()}] [${process.pid}] [${level.toUpperCase()}] ${message}\n`);
+      } catch {
+        // No stderr either: the line went where it could.
+      }
+    }
   }
 }
