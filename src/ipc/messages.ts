@@ -34,6 +34,9 @@ export type BootFailureReason = 'app-load' | 'bind' | 'boot';
 /** Which recycling limit a worker reached. */
 export type RecycleKind = 'max-requests' | 'memory' | 'lifetime';
 
+/** Why a worker went down by itself: it crashed, or it grew past --max-worker-memory. */
+export type GoingDownReason = 'crash' | 'memory';
+
 /** What a worker reports about itself for `narwhal ctl stats`. */
 export interface WorkerStats {
   readonly requestsServed: number;
@@ -51,6 +54,11 @@ export type WorkerMessage =
   | { readonly type: 'metrics'; readonly id: number | null; readonly snapshot: MetricsSnapshot }
   /** The worker hit a recycling limit: start its replacement, then retire it. */
   | { readonly type: 'recycle'; readonly kind: RecycleKind; readonly reason: string }
+  /**
+   * The worker has stopped accepting and is draining by itself (an uncaught
+   * exception, or over --max-worker-memory): start its replacement now.
+   */
+  | { readonly type: 'going-down'; readonly reason: GoingDownReason; readonly message: string }
   | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
   /** With --reload: the files the app loaded (its module graph), for the master's watcher. */
   | { readonly type: 'modules'; readonly files: readonly string[] }

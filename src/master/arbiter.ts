@@ -25,6 +25,7 @@ import { captureOutput, spawnWorker } from './spawn.js';
 import { controlHandler } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { describeExit, exitLine, judgeBootFailure } from './worker-exit.js';
+import { onGoingDown } from './going-down.js';
 
 export type { ArbiterOptions };
 
@@ -227,6 +228,9 @@ export class Arbiter {
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
     worker.channel.on('metrics', (m) => this.#resources.metrics?.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
+    worker.channel.on('going-down', (m) =>
+      this.#enqueue({ kind: 'call', run: () => void (this.#workers.has(worker.pid) && !this.#stopping && onGoingDown(worker, m, this.#config.gracefulTimeout, this.#logger) && this.#maintainWorkerCount()) }),
+    );
     worker.child.once('exit', (code, signal) => this.#enqueue({ kind: 'exit', worker, code, signal }));
     worker.child.on('error', (err) => this.#logger.error(`Worker ${worker.pid}: ${err.message}`));
     captureOutput(worker.child, (text) => this.#logger.sink.write(text));

@@ -10,7 +10,7 @@ import { Replies } from '../ipc/replies.js';
 import type { WatchdogClient } from './watchdog-client.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring';
-export type RetireReason = 'reload' | 'scale-down' | 'stop' | 'max-requests' | 'memory' | 'lifetime';
+export type RetireReason = 'reload' | 'scale-down' | 'stop' | 'max-requests' | 'memory' | 'lifetime' | 'crash';
 
 export interface BootFailure {
   readonly reason: BootFailureReason;

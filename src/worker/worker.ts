@@ -19,6 +19,7 @@ import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
 import { RecyclePolicy } from './recycle.js';
+import { AcceptErrors, isAcceptError } from './accept-errors.js';
 import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
@@ -44,6 +45,10 @@ export class Worker {
   #watchdog: Watchdog | null = null;
   #recycle: RecyclePolicy | null = null;
   #stopping = false;
+  /** The first uncaught exception was logged; later ones are only counted. */
+  #crashed = false;
+  #laterExceptions = 0;
+  readonly #acceptErrors: AcceptErrors;
   readonly #prepared: Prepared;
 
   constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>, prepared: Prepared = {}) {
@@ -53,6 +58,7 @@ export class Worker {
     const { config } = boot;
     this.#logging = createLogging(config, procName(config));
     this.#logger = this.#logging.logger;
+    this.#acceptErrors = new AcceptErrors(this.#logger);
     this.#view = { id: boot.workerId, pid: process.pid, generation: boot.generation };
   }
 
@@ -138,6 +144,7 @@ export class Worker {
     const { config } = this.#boot;
     const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
     const recycle = new RecyclePolicy(config, (kind, reason) => {
+      if (kind === 'memory') return this.#goDown('memory', reason, EXIT_CODES.OK);
       this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
       this.#channel.send({ type: 'recycle', kind, reason });
     });
@@ -217,20 +224,50 @@ export class Worker {
     process.on('SIGHUP', () => {});
     // The master is gone: finish what is in flight and leave, as an orphan must.
     process.on('disconnect', () => void this.stop());
-    process.on('uncaughtException', (err) => {
-      this.#logger.exception('Uncaught exception in worker; it will drain and exit', err);
-      void this.stop(EXIT_CODES.ERROR);
-    });
+    process.on('uncaughtException', (err) => this.#onUncaught(err));
     process.on('unhandledRejection', (reason) => {
       this.#logger.exception('Unhandled promise rejection in the app', reason);
     });
   }
 
-  /** Graceful: stop accepting, finish in-flight requests, then exit. */
+  #onUncaught(err: unknown): void {
+    if (isAcceptError(err)) return this.#acceptErrors.report(err);
+    // The first one says what broke; the rest (often the same fault, per event) would bury it.
+    if (this.#crashed) {
+      this.#laterExceptions++;
+      return;
+    }
+    this.#crashed = true;
+    this.#logger.exception('Uncaught exception in worker; it will drain and exit', err);
+    this.#goDown('crash', `uncaught exception: ${err instanceof Error ? err.message : String(err)}`, EXIT_CODES.ERROR);
+  }
+
+  /**
+   * Stops accepting now and drains: over --max-worker-memory, or after an
+   * uncaught exception. The master is told first, so the replacement starts
+   * while this worker finishes what it holds.
+   */
+  #goDown(reason: 'crash' | 'memory', message: string, code: number): void {
+    if (this.#stopping) return;
+    if (reason === 'memory') this.#logger.info(`Worker ${process.pid} ${message}; no new connections, exiting once the ones it holds are done`);
+    this.#channel.send({ type: 'going-down', reason, message });
+    void this.stop(code);
+  }
+
+  /**
+   * Graceful: stop accepting, finish in-flight requests, then exit; at
+   * --graceful-timeout the worker exits whatever is left. The master enforces
+   * that deadline too, but an orphan (its master killed) has only its own.
+   */
   async stop(code: number = EXIT_CODES.OK): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#logger.info(`Worker exiting (pid: ${process.pid})`);
+    const deadline = setTimeout(() => {
+      const left = this.#server ? `${this.#server.inFlight} requests in flight, ${this.#server.connections} connections` : 'its start unfinished';
+      this.#logger.warning(`Worker ${process.pid} reached --graceful-timeout ${this.#boot.config.gracefulTimeout} s with ${left}; exiting`);
+      this.#exit(code);
+    }, this.#boot.config.gracefulTimeout * 1000);
     try {
       // Idle connections get up to the keep-alive time the clients were told
       // (within half the graceful timeout) to bring a request already sent.
@@ -243,11 +280,17 @@ export class Worker {
         await new Promise<void>((resolve) => this.#channel.send({ type: 'metrics', id: null, snapshot }, resolve));
       }
     } finally {
-      this.#heartbeat?.stop();
-      this.#watchdog?.stop();
-      this.#recycle?.stop();
-      process.exit(code);
+      clearTimeout(deadline);
+      this.#exit(code);
     }
+  }
+
+  #exit(code: number): never {
+    if (this.#laterExceptions > 0) this.#logger.warning(`Worker ${process.pid}: ${this.#laterExceptions} more uncaught exceptions while draining (not logged)`);
+    this.#heartbeat?.stop();
+    this.#watchdog?.stop();
+    this.#recycle?.stop();
+    process.exit(code);
   }
 
   async #quit(hook: 'workerInt' | 'workerAbort', code: number): Promise<void> {
