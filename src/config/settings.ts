@@ -134,7 +134,7 @@ export const SETTINGS = {
     type: int({ min: 0 }),
     default: 0,
     summary: 'Recycle a worker whose resident memory (RSS) exceeds this many MiB (0 disables).',
-    docs: 'Checked in the worker after each request, rather than polled, so a request that makes the worker grow is the last one that makes it grow much. Recycling is a graceful drain behind a ready replacement, as for `--max-requests`.',
+    docs: 'Checked in the worker after each request. Once over the limit, the worker accepts no new connection (the other workers and its replacement, started at once, take them), finishes the requests it holds and exits. What the limit bounds: one worker\'s RSS stays under the limit plus what its requests in flight add, and each connection it holds may still bring one more request (answered with `Connection: close`), so at most about the limit + 2 x (its concurrent clients) x (what one request allocates). Keep it well under the memory you have per worker; with one worker, new connections wait in the listen backlog while the replacement boots.',
   }),
   maxWorkerLifetime: setting({
     name: 'max_worker_lifetime',
