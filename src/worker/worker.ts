@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
 import { RecyclePolicy } from './recycle.js';
-import { AcceptErrors, isAcceptError } from './accept-errors.js';
+import { DescriptorWatch, isAcceptError } from './descriptor-watch.js';
 import { StatsReporter } from './stats.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
@@ -48,7 +48,7 @@ export class Worker {
   /** The first uncaught exception was logged; later ones are only counted. */
   #crashed = false;
   #laterExceptions = 0;
-  readonly #acceptErrors: AcceptErrors;
+  readonly #descriptors: DescriptorWatch;
   readonly #prepared: Prepared;
 
   constructor(boot: BootInfo, channel: Channel<WorkerMessage, MasterMessage>, prepared: Prepared = {}) {
@@ -58,7 +58,7 @@ export class Worker {
     const { config } = boot;
     this.#logging = createLogging(config, procName(config));
     this.#logger = this.#logging.logger;
-    this.#acceptErrors = new AcceptErrors(this.#logger);
+    this.#descriptors = new DescriptorWatch(this.#logger);
     this.#view = { id: boot.workerId, pid: process.pid, generation: boot.generation };
   }
 
@@ -231,7 +231,8 @@ export class Worker {
   }
 
   #onUncaught(err: unknown): void {
-    if (isAcceptError(err)) return this.#acceptErrors.report(err);
+    // net.Server emits a failed accept as an error event nobody listens to; it is not the app's fault.
+    if (isAcceptError(err)) return this.#descriptors.report(err.code!);
     // The first one says what broke; the rest (often the same fault, per event) would bury it.
     if (this.#crashed) {
       this.#laterExceptions++;
@@ -290,6 +291,7 @@ export class Worker {
     this.#heartbeat?.stop();
     this.#watchdog?.stop();
     this.#recycle?.stop();
+    this.#descriptors.stop();
     process.exit(code);
   }
 
