@@ -1,0 +1,112 @@
+// Shared pieces of the hostile-input tests: a seeded random source, raw
+// exchanges with random TCP splits and a deadline, RSS from /proc, and the
+// two echo apps (fetch-style and node-style) started with short timeouts.
+
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { FIXTURES, startServer, type Narwhal } from '../../helpers/narwhal.js';
+
+export type Server = Narwhal & { url: string; port: number };
+
+/** Seconds: short, so a stalled head or body is cut within a test's patience. */
+export const HEADER_TIMEOUT = 1;
+export const KEEP_ALIVE = 1;
+export const BODY_TIMEOUT = 1;
+
+export const APPS = { fetch: path.join(FIXTURES, 'echo-fetch.mjs'), node: path.join(FIXTURES, 'echo-node.mjs') } as const;
+
+export function startEcho(kind: keyof typeof APPS, extra: readonly string[] = []): Promise<Server> {
+  return startServer([APPS[kind], '-w', '1', '--header-timeout', String(HEADER_TIMEOUT), '--keep-alive', String(KEEP_ALIVE), '--body-timeout', String(BODY_TIMEOUT), ...extra]);
+}
+
+/** mulberry32: small, fast, and the same sequence from the same seed on every Node. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Outcome {
+  readonly data: Buffer;
+  /** The server closed (or reset) the connection before the deadline. */
+  readonly closed: boolean;
+  readonly ms: number;
+}
+
+/** Writes `chunks` one by one (a macrotask apart, so they travel as separate segments), optionally half-closes, and reads until close or `deadlineMs`. */
+export function send(port: number, chunks: readonly Buffer[], opts: { halfClose: boolean; deadlineMs: number }): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let settled = false;
+    const done = (closed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ data: Buffer.concat(got), closed, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => done(false), opts.deadlineMs);
+    socket.on('data', (d: Buffer) => got.push(d));
+    socket.on('close', () => done(true));
+    socket.on('error', () => done(true));
+    socket.on('connect', async () => {
+      for (const [i, c] of chunks.entries()) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 0));
+        if (socket.destroyed) return;
+        socket.write(c);
+      }
+      if (opts.halfClose && !socket.destroyed) socket.end();
+    });
+  });
+}
+
+/** Resident memory of a process, from /proc (0 when it is gone). */
+export function rss(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface Response {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+/** The responses in a byte stream (Content-Length framed or to the end); `complete` false when it ends mid-response. */
+export function responses(buf: Buffer): { list: Response[]; complete: boolean } {
+  const list: Response[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    const end = buf.indexOf('\r\n\r\n', i);
+    if (end < 0) return { list, complete: false };
+    const head = buf.toString('latin1', i, end);
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    if (!m) return { list, complete: false };
+    const status = Number(m[1]);
+    const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
+    const len = status < 200 || status === 204 || status === 304 ? 0 : cl ? Number(cl[1]) : buf.length - end - 4;
+    if (end + 4 + len > buf.length) return { list, complete: false };
+    list.push({ status, body: buf.subarray(end + 4, end + 4 + len) });
+    i = end + 4 + len;
+  }
+  return { list, complete: true };
+}
+
+/** What an echo app saw, in terms both contracts share: method, path, query (as the WHATWG URL parser reads them), body length. */
+export function seen(kind: 'fetch' | 'node', body: Buffer): string {
+  const echo = JSON.parse(body.toString('utf8')) as { method: string; url: string; body: string };
+  // An origin-form target is a path even when it starts with `//` (not a scheme-relative URL).
+  const url = kind === 'fetch' || !echo.url.startsWith('/') ? new URL(echo.url) : new URL(`http://placeholder${echo.url}`);
+  return `${echo.method} ${url.pathname} ?${url.search} body=${Buffer.from(echo.body, 'base64').length}`;
+}
