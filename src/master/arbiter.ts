@@ -198,11 +198,11 @@ export class Arbiter {
   /** TTIN, TTOU and `narwhal ctl scale`: move the range (or pin the count), and say so. */
   #rescale(request: ScaleRequest): ScaleResult {
     const from = this.#target;
-    const { target, line, min, max } = this.#scaler.rescale(request, from);
+    const { target, line, range } = this.#scaler.rescale(request, from);
     this.#setTarget(target);
     this.#logger.info(line);
     this.#maintainWorkerCount();
-    return { from, to: target, min, max };
+    return { from, to: target, ...range };
   }
 
   /** Autoscaling decides between ticks of the fleet; never while a reload, a stop or an upgrade is under way. */

@@ -15,12 +15,12 @@ import type { WorkerHandle } from './worker-handle.js';
 /** TTIN/TTOU shift the range by one; `ctl scale N` pins it; `ctl scale MIN..MAX` sets it. */
 export type ScaleRequest = { readonly kind: 'pin'; readonly n: number } | { readonly kind: 'shift'; readonly by: number } | { readonly kind: 'range'; readonly min: number; readonly max: number };
 
-/** What `narwhal ctl scale` answers: the target before and after, and the range. */
+/** What `narwhal ctl scale` answers: the target before and after, and the range when autoscaling. */
 export interface ScaleResult {
   readonly from: number;
   readonly to: number;
-  readonly min: number;
-  readonly max: number;
+  readonly min?: number;
+  readonly max?: number;
 }
 
 export interface ScalingView {
@@ -50,6 +50,7 @@ export class Autoscaler {
   readonly #shedAt = new Map<number, number>();
   #settings!: ScaleSettings;
   #intervalMs = 500;
+  #backlog = 2048;
   #enabled = false;
   #memory: ScaleMemory = FRESH_MEMORY;
   #backlogs: Backlog[] = [];
@@ -78,6 +79,7 @@ export class Autoscaler {
       memoryCeilingBytes: config.maxFleetMemory * 1024 * 1024,
     };
     this.#intervalMs = config.scaleInterval * 1000;
+    this.#backlog = config.backlog;
     this.#memory = FRESH_MEMORY;
     return this.#enabled ? Math.min(this.#settings.max, Math.max(min, target)) : min;
   }
@@ -96,7 +98,7 @@ export class Autoscaler {
     if (now - this.#lastRun < this.#intervalMs) return null;
     this.#lastRun = now;
     const all = [...workers];
-    this.#backlogs = readBacklogs(this.#listeners());
+    this.#backlogs = readBacklogs(this.#listeners(), this.#backlog);
     const ready = all.filter((w) => w.state === 'ready');
     const inputs = {
       now,
@@ -114,7 +116,7 @@ export class Autoscaler {
     this.#memory = memory;
     if (decision.action === 'none') return null;
     if (decision.action === 'hold') {
-      this.#logger.warning(`Autoscaling holds at ${target} workers: ${decision.reason}`);
+      this.#logger.warning(`Autoscaling holds at ${target} worker${target === 1 ? '' : 's'}: ${decision.reason}`);
       return null;
     }
     const line = `Autoscaling ${decision.action} to ${decision.target} worker${decision.target === 1 ? '' : 's'}: ${decision.reason}`;
@@ -159,13 +161,13 @@ export class Autoscaler {
   }
 
   /** TTIN, TTOU, `narwhal ctl scale`: the new target and the line that says so (or an error for a bad request). */
-  rescale(request: ScaleRequest, target: number, now = Date.now()): { target: number; line: string; min: number; max: number } {
+  rescale(request: ScaleRequest, target: number, now = Date.now()): { target: number; line: string; range: { min: number; max: number } | null } {
     const s = this.#settings;
     if (!this.#enabled) {
       if (request.kind === 'range') throw new Error('a range needs autoscaling: start with --max-workers');
       const n = request.kind === 'pin' ? request.n : Math.max(1, target + request.by);
       this.#settings = { ...s, min: n, max: n };
-      return { target: n, line: `Scaling to ${n} worker${n === 1 ? '' : 's'}`, min: n, max: n };
+      return { target: n, line: `Scaling to ${n} worker${n === 1 ? '' : 's'}`, range: null };
     }
     let min: number;
     let max: number;
@@ -177,7 +179,7 @@ export class Autoscaler {
     const what = min === max ? `pinned at ${min}` : `range ${min}..${max}`;
     const line = `Scaling: ${what} worker${max === 1 ? '' : 's'} (was ${s.min}..${s.max}); target ${to}`;
     this.#changed(now, line);
-    return { target: to, line, min, max };
+    return { target: to, line, range: { min, max } };
   }
 
   view(workers: Iterable<WorkerHandle>, target: number, now = Date.now()): ScalingView {

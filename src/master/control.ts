@@ -87,7 +87,7 @@ export function parseScale(spec: string, current: { target: number; max: number;
     return { kind: 'range', min, max };
   }
   const m = /^([+-]?)(\d+)$/.exec(spec);
-  if (!m) throw new Error(`scale takes N, +N, -N or MIN..MAX (got ${JSON.stringify(spec)})`);
+  if (!m) throw new Error(`scale takes N, +N or -N, or MIN..MAX with --max-workers (got ${JSON.stringify(spec)})`);
   const n = Number(m[2]);
   if (!m[1]) {
     if (n < 1) throw new Error(`cannot scale to ${n} workers: at least 1 is needed`);

@@ -29,7 +29,7 @@ async function host(t: { after: (fn: () => void) => void }, argv: string[]): Pro
       const from = target;
       const r = scaler.rescale(request, target);
       target = r.target;
-      return { from, to: r.target, min: r.min, max: r.max };
+      return { from, to: r.target, ...r.range };
     },
     stop: () => {},
   };
@@ -38,9 +38,9 @@ async function host(t: { after: (fn: () => void) => void }, argv: string[]): Pro
 test('without autoscaling, scale takes N, +N and -N relative to the current target', async (t) => {
   const h = await host(t, ['--workers', '3']);
   const run = controlHandler(h);
-  assert.deepEqual(await run({ command: 'scale', args: ['5'] }), { from: 3, to: 5, min: 5, max: 5 });
-  assert.deepEqual(await run({ command: 'scale', args: ['+2'] }), { from: 5, to: 7, min: 7, max: 7 });
-  assert.deepEqual(await run({ command: 'scale', args: ['-6'] }), { from: 7, to: 1, min: 1, max: 1 });
+  assert.deepEqual(await run({ command: 'scale', args: ['5'] }), { from: 3, to: 5 });
+  assert.deepEqual(await run({ command: 'scale', args: ['+2'] }), { from: 5, to: 7 });
+  assert.deepEqual(await run({ command: 'scale', args: ['-6'] }), { from: 7, to: 1 });
   await assert.rejects(run({ command: 'scale', args: ['2..4'] }), /a range needs autoscaling: start with --max-workers/);
 });
 
@@ -60,7 +60,7 @@ test('with autoscaling, +N/-N move the range, N pins the count, MIN..MAX sets th
 
 test('scale refuses nonsense and fewer than one worker', async (t) => {
   const run = controlHandler(await host(t, ['--workers', '2']));
-  await assert.rejects(run({ command: 'scale', args: ['many'] }), /scale takes N, \+N, -N or MIN\.\.MAX/);
+  await assert.rejects(run({ command: 'scale', args: ['many'] }), /scale takes N, \+N or -N, or MIN\.\.MAX with --max-workers/);
   await assert.rejects(run({ command: 'scale', args: ['-2'] }), /at least 1 is needed/);
   await assert.rejects(run({ command: 'scale', args: ['0'] }), /at least 1 is needed/);
   await assert.rejects(run({ command: 'scale', args: ['5..2'] }), /1 <= MIN <= MAX/);
