@@ -6,11 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FIXTURES, runNarwhal, startServer, waitFor, type Server } from '../helpers/narwhal.js';
 import { startLoad } from '../helpers/load.js';
+import { request } from '../helpers/http.js';
 
 const BUSY = path.join(FIXTURES, 'busy.mjs');
 
@@ -38,8 +40,23 @@ async function start(t: { after: (fn: () => Promise<void> | void) => void }, arg
 
 const changes = (server: Server) => server.count(/Autoscaling (up|down) to/);
 
+/** A statsd listener on an OS port: every datagram it got, joined. */
+async function statsdListener(t: { after: (fn: () => void) => void }): Promise<{ port: number; text: () => string }> {
+  const socket = dgram.createSocket('udp4');
+  let text = '';
+  socket.on('message', (m) => (text += `${m.toString()}\n`));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  t.after(() => socket.close());
+  return { port: socket.address().port, text: () => text };
+}
+
 test('a saturating load grows the fleet to the maximum, the quiet after it shrinks it to the minimum, no request fails', async (t) => {
-  const { server, stats } = await start(t, ['--workers', '1', '--max-workers', '3', '--scale-up-after', '0.5', '--scale-down-after', '1.5', '--scale-up-busy', '70', '--scale-down-busy', '25']);
+  const statsd = await statsdListener(t);
+  const { server, stats } = await start(t, [
+    '--workers', '1', '--max-workers', '3', '--scale-up-after', '0.5', '--scale-down-after', '1.5', '--scale-up-busy', '70', '--scale-down-busy', '25',
+    '--statsd-host', `127.0.0.1:${statsd.port}`, '--metrics-bind', '127.0.0.1:0',
+  ]);
+  const metricsUrl = (await server.waitForLog(/Metrics at: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
   const idle = await stats();
   assert.equal(idle.master.scaling.autoscaling, true);
   assert.deepEqual([idle.master.scaling.minWorkers, idle.master.scaling.maxWorkers, idle.master.targetWorkers], [1, 3, 1]);
@@ -58,6 +75,12 @@ test('a saturating load grows the fleet to the maximum, the quiet after it shrin
     assert.equal(busy.master.targetWorkers, 3);
     assert.ok(busy.master.scaling.utilisation > 0.3, `utilisation ${busy.master.scaling.utilisation}`);
     assert.match(server.output, /asking it to shed \d+ kept-alive connection/);
+    const metrics = (await request(`${metricsUrl}/metrics`)).body;
+    assert.match(metrics, /^narwhal_workers_target 3$/m);
+    assert.match(metrics, /^narwhal_workers_max 3$/m);
+    assert.match(metrics, /^narwhal_worker_utilization 0\.\d+|^narwhal_worker_utilization 1$/m);
+    assert.match(metrics, /^narwhal_listen_backlog\{listener="http:\/\/127\.0\.0\.1:\d+"\} \d+$/m);
+    await waitFor('statsd gauges', () => /^narwhal\.workers\.target:3\|g$/m.test(statsd.text()) && /^narwhal\.utilisation:\d+\|g$/m.test(statsd.text()) && /^narwhal\.backlog:\d+\|g$/m.test(statsd.text()));
   } finally {
     const result = await load.stop();
     assert.deepEqual(result.failures, [], 'no request failed while growing');
