@@ -95,6 +95,10 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
 
 /** Settings that are fine alone but not together. */
 function checkCombinations(values: Record<string, unknown>): void {
+  const max = values['maxWorkers'] as number;
+  if (max !== 0 && max < (values['workers'] as number)) {
+    throw new NarwhalError('CONFIG', `--max-workers ${max} is below --workers ${String(values['workers'])}: give at least --workers, or 0 for a fixed count`);
+  }
   if (values['certfile'] && values['proxyProtocol'] !== 'off') {
     // The PROXY header comes before the TLS handshake, and the strict gate reads the decrypted stream.
     throw new NarwhalError('CONFIG', '--proxy-protocol cannot be combined with --certfile yet: terminate TLS at the proxy, or drop the PROXY header');

@@ -6,6 +6,7 @@ import { HOOK_SETTINGS } from './settings-hooks.js';
 import { DEBUG_SETTINGS } from './settings-dev.js';
 import { HTTP_SETTINGS } from './settings-http.js';
 import { LOGGING_SETTINGS } from './settings-logging.js';
+import { SCALING_SETTINGS } from './settings-scaling.js';
 import { setting, type Setting } from './setting.js';
 import { address, choice, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, type ValueType } from './spec.js';
 
@@ -89,8 +90,9 @@ export const SETTINGS = {
     default: 1,
     envDefault: (env) => env.WEB_CONCURRENCY,
     summary: 'The number of worker processes.',
-    docs: 'Defaults to `$WEB_CONCURRENCY` when set, else 1. One worker per core is a good start for a Node app; TTIN and TTOU change the count while running.',
+    docs: 'Defaults to `$WEB_CONCURRENCY` when set, else 1. One worker per core is a good start for a Node app; TTIN and TTOU change the count while running. With `--max-workers` it is the least the autoscaler keeps.',
   }),
+  ...SCALING_SETTINGS,
   timeout: setting({
     name: 'timeout',
     section: 'Worker processes',

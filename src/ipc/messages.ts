@@ -26,7 +26,19 @@ export type MasterMessage =
   /** A scrape of --metrics-bind: the worker answers with a `metrics` message of the same id. */
   | { readonly type: 'metrics-request'; readonly id: number }
   /** For `narwhal ctl stats`: the worker answers with a `stats` message carrying the same id. */
-  | { readonly type: 'stats-request'; readonly id: number };
+  | { readonly type: 'stats-request'; readonly id: number }
+  /** Autoscaling: close this many kept-alive connections (`Connection: close` on a response) within `withinMs`. */
+  | { readonly type: 'shed'; readonly connections: number; readonly withinMs: number };
+
+/** A worker's load, sent every --scale-interval when autoscaling is on (worker/stats.ts samples it). */
+export interface LoadSample {
+  /** Event-loop utilisation since the previous sample, 0..1. */
+  readonly utilisation: number;
+  readonly inFlight: number;
+  /** Open client connections (kept-alive ones included). */
+  readonly connections: number;
+  readonly rssBytes: number;
+}
 
 /** Why a worker could not boot: the app, the socket, or anything else. */
 export type BootFailureReason = 'app-load' | 'bind' | 'boot';
@@ -60,6 +72,7 @@ export type WorkerMessage =
    */
   | { readonly type: 'going-down'; readonly reason: GoingDownReason; readonly message: string }
   | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
+  | { readonly type: 'load'; readonly load: LoadSample }
   /** With --reload: the files the app loaded (its module graph), for the master's watcher. */
   | { readonly type: 'modules'; readonly files: readonly string[] }
   /**

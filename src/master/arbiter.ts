@@ -23,6 +23,7 @@ import { onSignals, type MasterSignal } from './signals.js';
 import { killOverdueWorkers, killStuckWorkers } from './reaper.js';
 import { captureOutput, spawnWorker } from './spawn.js';
 import { controlHandler } from './control.js';
+import { Autoscaler, type ScaleRequest, type ScaleResult } from './autoscaler.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { describeExit, exitLine, judgeBootFailure } from './worker-exit.js';
 import { onGoingDown } from './going-down.js';
@@ -64,15 +65,17 @@ export class Arbiter {
   #identity: Identity = {};
   readonly #upgrade: Upgrade;
   readonly #hooks: MasterHooks;
+  readonly #scaler: Autoscaler;
   #done!: (code: number) => void;
 
   constructor(options: ArbiterOptions) {
     this.#options = options;
     this.#config = options.resolved.config;
     this.#configFile = options.resolved.configFile;
-    this.#target = this.#config.workers;
     this.#logging = createLogging(this.#config, procName(this.#config));
     this.#logger = this.#logging.logger;
+    this.#scaler = new Autoscaler(this.#logger, () => this.#resources.listeners, () => this.#logging.statsd);
+    this.#target = this.#scaler.configure(this.#config, this.#config.workers);
     this.#upgrade = new Upgrade(options.inherited ?? null, this.#logger);
     this.#resources = new MasterResources(this.#upgrade, this.#logger);
     this.#systemd = options.systemd ? new SystemdNotifier(options.systemd, this.#logger) : null;
@@ -102,7 +105,7 @@ export class Arbiter {
       checkWorkerTmpDir(config.workerTmpDir);
       checkTlsFiles(config);
       await resources.openListeners(config, this.#options.inherited ?? null);
-      if (config.metricsBind) await resources.startMetrics(config.metricsBind, () => [...this.#workers.values()]);
+      if (config.metricsBind) await resources.startMetrics(config.metricsBind, () => [...this.#workers.values()], () => this.#scaler.view(this.#workers.values(), this.#target));
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);
       await this.#options.preload?.();
       if (config.ctlSocket) await resources.openControl(config.ctlSocket, this.#controlHandler());
@@ -122,8 +125,10 @@ export class Arbiter {
     return controlHandler({
       workers: () => [...this.#workers.values()],
       target: () => this.#target,
+      scaling: () => this.#scaler.view(this.#workers.values(), this.#target),
+      loadOf: (pid) => this.#scaler.loadOf(pid),
       reload: () => this.#enqueue({ kind: 'call', run: () => this.#reload() }),
-      scale: (n) => (this.#enqueue({ kind: 'call', run: () => this.#scaleTo(n) }), n),
+      scale: (request) => new Promise((resolve, reject) => this.#enqueue({ kind: 'call', run: () => void new Promise<ScaleResult>((ok) => ok(this.#rescale(request))).then(resolve, reject) })),
       stop: () => this.#enqueue({ kind: 'call', run: () => this.#stop(true, EXIT_CODES.OK, 'Stopped through the control socket.') }),
     });
   }
@@ -153,6 +158,7 @@ export class Arbiter {
         return event.run();
       case 'tick':
         this.#promote();
+        this.#autoscale();
         void killStuckWorkers(this.#workers.values(), this.#config.timeout, this.#logger);
         killOverdueWorkers(this.#workers.values(), this.#logger);
         this.#maintainWorkerCount();
@@ -173,9 +179,9 @@ export class Arbiter {
       case 'SIGHUP':
         return this.#reload();
       case 'SIGTTIN':
-        return this.#scaleTo(this.#target + 1);
+        return void this.#rescale({ kind: 'shift', by: 1 });
       case 'SIGTTOU':
-        return this.#scaleTo(Math.max(1, this.#target - 1));
+        return void this.#rescale({ kind: 'shift', by: -1 });
       case 'SIGUSR1':
         this.#logging.reopen();
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
@@ -190,11 +196,21 @@ export class Arbiter {
     }
   }
 
-  /** TTIN, TTOU and `narwhal ctl scale`. */
-  #scaleTo(n: number): void {
-    this.#setTarget(n);
-    this.#logger.info(`Scaling to ${n} worker${n === 1 ? '' : 's'}`);
+  /** TTIN, TTOU and `narwhal ctl scale`: move the range (or pin the count), and say so. */
+  #rescale(request: ScaleRequest): ScaleResult {
+    const from = this.#target;
+    const { target, line, range } = this.#scaler.rescale(request, from);
+    this.#setTarget(target);
+    this.#logger.info(line);
     this.#maintainWorkerCount();
+    return { from, to: target, ...range };
+  }
+
+  /** Autoscaling decides between ticks of the fleet; never while a reload, a stop or an upgrade is under way. */
+  #autoscale(): void {
+    if (this.#stopping || this.#reloadFrom || this.#upgrade.newMasterRunning) return;
+    const n = this.#scaler.tick(Date.now(), this.#workers.values(), this.#target);
+    if (n !== null) this.#setTarget(n);
   }
 
   /** WINCH: after USR2, let the new master's workers take all the traffic. */
@@ -226,6 +242,7 @@ export class Arbiter {
     this.#workers.set(worker.pid, worker);
     this.#options.onSpawn?.(worker);
     worker.channel.on('ready', () => this.#enqueue({ kind: 'ready', worker }));
+    worker.channel.on('load', (m) => this.#scaler.received(worker.pid, m.load));
     worker.channel.on('metrics', (m) => this.#resources.metrics?.received(worker.pid, m.id, m.snapshot));
     worker.channel.on('recycle', (m) => this.#enqueue({ kind: 'recycle', worker, recycle: { kind: m.kind, reason: m.reason } }));
     worker.channel.on('going-down', (m) =>
@@ -264,6 +281,7 @@ export class Arbiter {
 
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker.pid);
+    this.#scaler.forget(worker.pid);
     worker.release();
     this.#resources.metrics?.workerExited(worker, this.#stopping !== null);
     this.#hooks.childExit(worker);
@@ -335,7 +353,7 @@ export class Arbiter {
     this.#reloadFrom ??= { config: this.#config, configFile: this.#configFile, generation: this.#generation, target: this.#target };
     this.#config = next.config;
     this.#configFile = next.configFile;
-    this.#setTarget(next.config.workers);
+    this.#setTarget(this.#scaler.configure(next.config, this.#target));
     this.#generation++;
     this.#resources.metrics?.reloaded();
     await this.#hooks.call('onReload');
@@ -353,7 +371,7 @@ export class Arbiter {
     this.#logger.error(`Reload failed: generation ${this.#generation} could not boot; the workers already serving keep serving`);
     this.#config = from.config;
     this.#configFile = from.configFile;
-    this.#setTarget(from.target);
+    this.#setTarget(this.#scaler.configure(from.config, from.target));
     this.#generation = from.generation;
     this.#reloadFrom = null;
     this.#reloadDone(false);

@@ -3,16 +3,20 @@
 // arbiter's queue. Created by the arbiter; master only.
 
 import type { CtlRequest } from '../ctl/protocol.js';
-import type { WatchdogReport } from '../ipc/messages.js';
+import type { LoadSample, WatchdogReport } from '../ipc/messages.js';
+import type { ScaleRequest, ScaleResult, ScalingView } from './autoscaler.js';
 import { reportLines } from './stack-report.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface ControlHost {
   workers(): readonly WorkerHandle[];
   target(): number;
+  /** The autoscaler's view: range, target, utilisation, backlog, memory, last change. */
+  scaling(): ScalingView;
+  loadOf(pid: number): LoadSample | null;
   reload(): void;
-  /** Sets the number of workers; returns it as applied. */
-  scale(target: number): number;
+  /** Moves the range or pins the count, in the master's queue; rejects a request it cannot apply. */
+  scale(request: ScaleRequest): Promise<ScaleResult>;
   stop(): void;
 }
 
@@ -25,7 +29,14 @@ async function stats(host: ControlHost): Promise<unknown> {
   const workers = await Promise.all(
     host.workers().map(async (w) => {
       const s = await w.queryStats(STATS_DEADLINE_MS);
-      const base = { pid: w.pid, generation: w.generation, state: w.recycle ? 'recycling' : w.state, ageSeconds: Math.round((now - w.bornAt) / 100) / 10 };
+      const load = host.loadOf(w.pid);
+      const base = {
+        pid: w.pid,
+        generation: w.generation,
+        state: w.recycle ? 'recycling' : w.state,
+        ageSeconds: Math.round((now - w.bornAt) / 100) / 10,
+        ...(load ? { utilisation: load.utilisation, connections: load.connections } : {}),
+      };
       if (!s) return { ...base, responsive: false };
       return {
         ...base,
@@ -39,7 +50,22 @@ async function stats(host: ControlHost): Promise<unknown> {
       };
     }),
   );
-  return { master: { pid: process.pid, targetWorkers: host.target() }, workers };
+  return { master: { pid: process.pid, targetWorkers: host.target(), scaling: scalingStats(host.scaling()) }, workers };
+}
+
+function scalingStats(v: ScalingView): unknown {
+  return {
+    autoscaling: v.autoscaling,
+    minWorkers: v.min,
+    maxWorkers: v.max,
+    targetWorkers: v.target,
+    readyWorkers: v.ready,
+    utilisation: v.utilisation,
+    backlog: v.backlogs.map((b) => ({ listener: b.label, queued: b.queued, limit: b.limit })),
+    fleetRssMiB: mib(v.fleetRssBytes),
+    changes: v.changes,
+    lastChange: v.lastChange ? { at: new Date(v.lastChange.at).toISOString(), reason: v.lastChange.reason } : null,
+  };
 }
 
 async function dump(host: ControlHost): Promise<unknown> {
@@ -52,15 +78,31 @@ async function dump(host: ControlHost): Promise<unknown> {
   return { workers };
 }
 
-function scale(host: ControlHost, args: readonly string[]): unknown {
-  const spec = args[0] ?? '';
+/** `N` pins the count, `+N`/`-N` move the range (the count alone without autoscaling), `MIN..MAX` sets the range. */
+export function parseScale(spec: string, current: { target: number; max: number; autoscaling: boolean }): ScaleRequest {
+  const range = /^(\d+)\.\.(\d+)$/.exec(spec);
+  if (range) {
+    const [min, max] = [Number(range[1]), Number(range[2])];
+    if (min < 1 || max < min) throw new Error(`scale ${spec}: the range needs 1 <= MIN <= MAX`);
+    return { kind: 'range', min, max };
+  }
   const m = /^([+-]?)(\d+)$/.exec(spec);
-  if (!m) throw new Error(`scale takes N, +N or -N (got ${JSON.stringify(spec)})`);
+  if (!m) throw new Error(`scale takes N, +N or -N, or MIN..MAX with --max-workers (got ${JSON.stringify(spec)})`);
   const n = Number(m[2]);
-  const current = host.target();
-  const wanted = m[1] === '+' ? current + n : m[1] === '-' ? current - n : n;
-  if (wanted < 1) throw new Error(`cannot scale to ${wanted} workers: at least 1 is needed`);
-  return { from: current, to: host.scale(wanted) };
+  if (!m[1]) {
+    if (n < 1) throw new Error(`cannot scale to ${n} workers: at least 1 is needed`);
+    return { kind: 'pin', n };
+  }
+  const by = m[1] === '+' ? n : -n;
+  // A range's minimum stops at 1 while its maximum moves on.
+  const base = current.autoscaling ? current.max : current.target;
+  if (base + by < 1) throw new Error(`cannot scale to ${base + by} workers: at least 1 is needed`);
+  return { kind: 'shift', by };
+}
+
+function scale(host: ControlHost, args: readonly string[]): Promise<ScaleResult> {
+  const v = host.scaling();
+  return host.scale(parseScale(args[0] ?? '', { target: host.target(), max: v.max, autoscaling: v.autoscaling }));
 }
 
 export function controlHandler(host: ControlHost): (request: CtlRequest) => Promise<unknown> {

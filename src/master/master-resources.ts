@@ -8,6 +8,7 @@ import type { InheritedSockets } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import { ControlServer, type CtlHandler } from '../ctl/server.js';
 import type { Logger } from '../log/logger.js';
+import type { ScalingProbe } from '../metrics/master-metrics.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import { MetricsBridge } from './metrics-bridge.js';
 import { Pidfile } from './pidfile.js';
@@ -48,8 +49,8 @@ export class MasterResources {
     for (const l of this.#listeners) this.#logger.info(`Listening at: ${config.certfile ? l.label.replace(/^http:/, 'https:') : l.label} (${process.pid})`);
   }
 
-  async startMetrics(bind: string, workers: () => WorkerHandle[]): Promise<void> {
-    this.#metrics = await MetricsBridge.start(bind, workers, this.#logger);
+  async startMetrics(bind: string, workers: () => WorkerHandle[], scaling: () => ScalingProbe): Promise<void> {
+    this.#metrics = await MetricsBridge.start(bind, workers, scaling, this.#logger);
   }
 
   async openControl(file: string, handler: CtlHandler): Promise<void> {

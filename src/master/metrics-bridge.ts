@@ -4,7 +4,7 @@
 
 import type { Logger } from '../log/logger.js';
 import { MetricsEndpoint } from '../metrics/endpoint.js';
-import { MasterMetrics } from '../metrics/master-metrics.js';
+import { MasterMetrics, type ScalingProbe } from '../metrics/master-metrics.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 import { MetricsCollector } from './metrics-collector.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -20,9 +20,9 @@ export class MetricsBridge {
     this.#endpoint = endpoint;
   }
 
-  /** Serves /metrics on `bind`; `workers` lists the live workers at each scrape. */
-  static async start(bind: string, workers: () => WorkerHandle[], logger: Logger): Promise<MetricsBridge> {
-    const master = new MasterMetrics(() => workers().map((w) => ({ pid: w.pid, heartbeatAge: () => w.silentFor() / 1000 })));
+  /** Serves /metrics on `bind`; `workers` lists the live workers at each scrape, `scaling` the autoscaler's figures. */
+  static async start(bind: string, workers: () => WorkerHandle[], scaling: () => ScalingProbe, logger: Logger): Promise<MetricsBridge> {
+    const master = new MasterMetrics(() => workers().map((w) => ({ pid: w.pid, heartbeatAge: () => w.silentFor() / 1000 })), scaling);
     const collector = new MetricsCollector();
     const render = async () => master.render(await collector.collect(workers().filter((w) => w.state !== 'booting')));
     const { endpoint, label } = await MetricsEndpoint.start(bind, render, (err) => logger.exception('Metrics scrape failed', err));

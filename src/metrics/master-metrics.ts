@@ -1,5 +1,5 @@
-// The master's Prometheus view: its own metrics (workers, restarts by reason,
-// reloads, heartbeat age) plus every worker's, summed with prom-client's
+// The master's Prometheus view: its own metrics (workers, target and range,
+// utilisation, listen backlog, restarts by reason, reloads, heartbeat age) plus every worker's, summed with prom-client's
 // aggregator, and the counters of workers that have exited. Master only.
 
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
@@ -13,6 +13,16 @@ export interface WorkerProbe {
   heartbeatAge(): number;
 }
 
+/** The autoscaler's figures at scrape time (master/autoscaler.ts's view). */
+export interface ScalingProbe {
+  readonly target: number;
+  readonly min: number;
+  readonly max: number;
+  /** Mean event-loop utilisation of the ready workers, 0..1. */
+  readonly utilisation: number;
+  readonly backlogs: readonly { readonly label: string; readonly queued: number | null }[];
+}
+
 export class MasterMetrics {
   readonly #registry = new Registry();
   readonly #restarts: Counter<'reason'>;
@@ -20,11 +30,12 @@ export class MasterMetrics {
   /** Counters and histograms of workers that are gone, so sums never go backwards. */
   #retired: MetricsSnapshot = [];
 
-  constructor(workers: () => readonly WorkerProbe[]) {
+  constructor(workers: () => readonly WorkerProbe[], scaling: () => ScalingProbe) {
     const registers = [this.#registry];
     new Gauge({ name: 'narwhal_workers', help: 'Worker processes alive.', registers, collect() {
       this.set(workers().length);
     } });
+    scalingGauges(registers, scaling);
     new Gauge({ name: 'narwhal_worker_heartbeat_age_seconds', help: 'Seconds since each worker last touched its heartbeat file.', labelNames: ['pid'], registers, collect() {
       this.reset();
       for (const w of workers()) this.set({ pid: String(w.pid) }, w.heartbeatAge());
@@ -53,4 +64,20 @@ export class MasterMetrics {
     const all = AggregatorRegistry.aggregate([own, this.#retired, ...snapshots]);
     return { contentType: all.contentType, body: await all.metrics() };
   }
+}
+
+/** Gauges set from the autoscaler's view at each scrape. */
+function scalingGauges(registers: Registry[], scaling: () => ScalingProbe): void {
+  const gauge = (name: string, help: string, pick: (v: ScalingProbe) => number) =>
+    new Gauge({ name, help, registers, collect() {
+      this.set(pick(scaling()));
+    } });
+  gauge('narwhal_workers_target', 'The worker count the master is keeping (the autoscaler moves it within the range).', (v) => v.target);
+  gauge('narwhal_workers_min', 'The least workers the autoscaler keeps.', (v) => v.min);
+  gauge('narwhal_workers_max', 'The most workers the autoscaler starts.', (v) => v.max);
+  gauge('narwhal_worker_utilization', 'Mean event-loop utilisation of the ready workers (0..1), from their last load reports.', (v) => v.utilisation);
+  new Gauge({ name: 'narwhal_listen_backlog', help: 'Connections queued in the kernel that no worker accepted yet, per listener (TCP on Linux only).', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const b of scaling().backlogs) if (b.queued !== null) this.set({ listener: b.label }, b.queued);
+  } });
 }

@@ -1,9 +1,9 @@
-// Answers the master's stats requests from inside a worker: requests served,
-// in flight, memory and event-loop delay (sampled by perf_hooks). Created by
-// Worker; runs in workers.
+// Answers the master's stats requests from inside a worker (requests served,
+// in flight, memory, event-loop delay) and samples the load the autoscaler
+// reads. Created by Worker; runs in workers.
 
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { WorkerStats } from '../ipc/messages.js';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import type { LoadSample, WorkerStats } from '../ipc/messages.js';
 
 export class StatsReporter {
   readonly #delay: IntervalHistogram;
@@ -35,5 +35,27 @@ export class StatsReporter {
 
   stop(): void {
     this.#delay.disable();
+  }
+}
+
+/**
+ * The load the autoscaler reads: event-loop utilisation since the previous
+ * sample (perf_hooks' ELU, the busy share of wall time), requests in flight,
+ * open connections and RSS. Created by Worker when autoscaling is on.
+ */
+export class LoadSampler {
+  readonly #server: () => { inFlight: number; connections: number };
+  #last: EventLoopUtilization = performance.eventLoopUtilization();
+
+  constructor(server: () => { inFlight: number; connections: number }) {
+    this.#server = server;
+  }
+
+  sample(): LoadSample {
+    const now = performance.eventLoopUtilization();
+    const utilisation = performance.eventLoopUtilization(now, this.#last).utilization;
+    this.#last = now;
+    const { inFlight, connections } = this.#server();
+    return { utilisation: Math.round(utilisation * 1000) / 1000, inFlight, connections, rssBytes: process.memoryUsage.rss() };
   }
 }

@@ -20,7 +20,8 @@ import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
 import { RecyclePolicy } from './recycle.js';
 import { DescriptorWatch, isAcceptError } from './descriptor-watch.js';
-import { StatsReporter } from './stats.js';
+import { LoadSampler, StatsReporter } from './stats.js';
+import { Shedder } from './shedding.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
 import type { Prepared } from '../dev/standby-worker.js';
@@ -73,12 +74,16 @@ export class Worker {
     const app = await this.#loadApp(dev);
     if (!app) return;
     await this.#reportModules(dev.graph);
-    const server = this.#createServer(app, tls, dev.hooks);
+    const shedder = this.#boot.config.maxWorkers > 0 ? new Shedder() : null;
+    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks);
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     if (!(await this.#listen(server))) return;
     this.#server = server;
     const stats = new StatsReporter(() => ({ served: server.requestsServed, inFlight: server.inFlight }));
     this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
+    this.#channel.on('shed', (m) => shedder?.ask(m.connections, m.withinMs));
+    const load = new LoadSampler(() => server);
+    this.#heartbeat?.carry(() => load.sample(), (sample) => this.#channel.send({ type: 'load', load: sample }), this.#boot.config.scaleInterval * 1000);
     this.#logger.debug(`Worker ${process.pid} serving ${app.name} (${app.kind}-style)`);
     this.#channel.send({ type: 'ready' });
   }

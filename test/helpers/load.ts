@@ -40,7 +40,8 @@ function once(agent: http.Agent, url: string, n: number): Promise<string> {
 }
 
 /** Starts `concurrency` loops against `url`; they stop at `stop()` or after `maxMs`. */
-export function startLoad(url: string, opts: { concurrency?: number; maxMs?: number; path?: string } = {}): Load {
+/** `pauseMs` paces each loop (a steady load below saturation); it is the load's shape, not a wait for anything. */
+export function startLoad(url: string, opts: { concurrency?: number; maxMs?: number; path?: string; pauseMs?: number } = {}): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 8 });
   const deadline = Date.now() + (opts.maxMs ?? 60_000);
   const failures: string[] = [];
@@ -57,6 +58,7 @@ export function startLoad(url: string, opts: { concurrency?: number; maxMs?: num
       } catch (e) {
         failures.push((e as Error).message); if (process.env.LOAD_DEBUG) console.error(Date.now(), "FAIL", (e as Error).message);
       }
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   };
   const loops = Array.from({ length: opts.concurrency ?? 8 }, loop);

@@ -1,0 +1,85 @@
+// Reads the listen backlog of the master's own listening sockets: on Linux,
+// a TCP listener's row in /proc/net/tcp{,6} (found by the socket's inode,
+// from /proc/self/fd/N) carries the accept queue's length in rx_queue (its
+// tx_queue is 0: the limit is only in netlink's sock_diag, so it is taken as
+// min(--backlog, somaxconn)). Unix sockets have no such column. Created by
+// the autoscaler; master only.
+
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+
+export interface Backlog {
+  readonly label: string;
+  /** Connections the kernel has queued that no worker accepted yet; null where it cannot be read. */
+  readonly queued: number | null;
+  readonly limit: number | null;
+}
+
+const LISTEN = '0A';
+const CHUNK = 64 * 1024;
+
+function inodeOf(fd: number): string | null {
+  try {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+    return m ? m[1]! : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The LISTEN rows of one /proc/net file whose inode is wanted. The kernel
+ * lists listening sockets before the others, so reading stops as soon as
+ * every wanted inode is found: a busy server's thousands of connections are not read.
+ */
+function scan(file: string, wanted: Set<string>, found: Map<string, number>): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    let rest = '';
+    let header = true;
+    for (let n = readSync(fd, buf); n > 0 && found.size < wanted.size; n = readSync(fd, buf)) {
+      const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        // sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode
+        const f = line.trim().split(/\s+/);
+        if (f[3] !== LISTEN || !wanted.has(f[9]!)) continue;
+        found.set(f[9]!, Number.parseInt(f[4]!.split(':')[1]!, 16));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The kernel caps every listen(2) backlog at net.core.somaxconn. */
+function somaxconn(): number {
+  try {
+    return Number.parseInt(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'), 10) || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** One reading per listener, in their order; `backlog` is what the workers passed to listen(2). */
+export function readBacklogs(listeners: readonly { readonly fd: number; readonly label: string }[], backlog: number): Backlog[] {
+  const inodes = listeners.map((l) => inodeOf(l.fd));
+  const wanted = new Set(inodes.filter((i): i is string => i !== null));
+  const found = new Map<string, number>();
+  if (wanted.size > 0) scan('/proc/net/tcp', wanted, found);
+  if (found.size < wanted.size) scan('/proc/net/tcp6', wanted, found);
+  const limit = found.size > 0 ? Math.min(backlog, somaxconn()) : null;
+  return listeners.map((l, i) => {
+    const queued = inodes[i] ? found.get(inodes[i]!) : undefined;
+    return { label: l.label, queued: queued ?? null, limit: queued === undefined ? null : limit };
+  });
+}

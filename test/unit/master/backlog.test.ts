@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readBacklogs } from '../../../src/master/backlog.js';
+import { bindAll } from '../../../src/master/listeners.js';
+
+// As in production: this process binds (the master), a child listens on the
+// inherited fd and does not accept (a worker whose loop is blocked).
+const BLOCKED_LISTENER = `
+const net = require('node:net');
+net.createServer().listen({ fd: 3, backlog: 7 }, () => {
+  process.stdout.write('listening\\n');
+  const end = Date.now() + 20000;
+  while (Date.now() < end) {}
+});`;
+
+test('a TCP listener\'s accept queue is read from /proc/net/tcp; its limit is the backlog asked for', { skip: process.platform !== 'linux' }, async (t) => {
+  const [listener] = await bindAll(['127.0.0.1:0'], 0);
+  const child = spawn(process.execPath, ['-e', BLOCKED_LISTENER], { stdio: ['ignore', 'pipe', 'inherit', listener!.fd] });
+  const clients: net.Socket[] = [];
+  t.after(() => {
+    for (const c of clients) c.destroy();
+    child.kill('SIGKILL');
+    listener!.close();
+  });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('listening') && resolve()));
+  assert.deepEqual(readBacklogs([listener!], 7), [{ label: listener!.label, queued: 0, limit: 7 }]);
+  const port = Number(/:(\d+)$/.exec(listener!.label)![1]);
+  for (let i = 0; i < 3; i++) {
+    const c = net.connect(port, '127.0.0.1');
+    clients.push(c);
+    await new Promise((resolve) => c.once('connect', resolve));
+  }
+  assert.deepEqual(readBacklogs([listener!], 7), [{ label: listener!.label, queued: 3, limit: 7 }]);
+});
+
+test('a unix socket has no readable backlog: null, not 0', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'backlog-'));
+  const [listener] = await bindAll([`unix:${path.join(dir, 's.sock')}`], 0);
+  t.after(() => (listener!.close(), rmSync(dir, { recursive: true, force: true })));
+  assert.deepEqual(readBacklogs([listener!], 7), [{ label: listener!.label, queued: null, limit: null }]);
+});
