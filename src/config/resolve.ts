@@ -101,12 +101,12 @@ function checkCombinations(values: Record<string, unknown>): void {
   }
 }
 
-/** `--print-config`: every setting, its value and where it came from. */
+/** `--print-config`: every setting under the key a config file takes, its value and where it came from. */
 export function formatConfig(resolved: Resolved): string {
-  const width = Math.max(...SETTING_KEYS.map((k) => settingOf(k).name.length));
+  const width = Math.max(...SETTING_KEYS.map((k) => k.length));
   return SETTING_KEYS.map((key) => {
     const s = settingOf(key);
     const shown = s.type.show((resolved.config as Record<string, unknown>)[key]);
-    return `${s.name.padEnd(width)} = ${shown}  (${resolved.origins[key]})`;
+    return `${key.padEnd(width)} = ${shown}  (${resolved.origins[key]})`;
   }).join('\n');
 }

@@ -81,7 +81,7 @@ describe('narwhal command line', () => {
   test('precedence: defaults < env < config file < NARWHAL_CMD_ARGS < command line', async () => {
     const dir = tempDir({
       'narwhal.config.ts': [
-        "import { defineConfig } from 'narwhal';",
+        "import { defineConfig } from 'narwhal-server';",
         'export default defineConfig({ workers: 3, keepalive: 7, timeout: 50, loglevel: "warning", rawEnv: { A: "1" } });',
       ].join('\n'),
     });
@@ -94,10 +94,10 @@ describe('narwhal command line', () => {
     assert.deepEqual(c.get('workers'), { value: '5', origin: 'command line' });
     assert.deepEqual(c.get('loglevel'), { value: 'error', origin: 'command line' });
     assert.deepEqual(c.get('timeout'), { value: '10', origin: 'NARWHAL_CMD_ARGS' });
-    assert.deepEqual(c.get('raw_env'), { value: 'B=2', origin: 'NARWHAL_CMD_ARGS' });
+    assert.deepEqual(c.get('rawEnv'), { value: 'B=2', origin: 'NARWHAL_CMD_ARGS' });
     assert.deepEqual(c.get('keepalive'), { value: '7', origin: 'config file' });
     assert.deepEqual(c.get('bind'), { value: '0.0.0.0:9999', origin: 'env' });
-    assert.deepEqual(c.get('graceful_timeout'), { value: '30', origin: 'default' });
+    assert.deepEqual(c.get('gracefulTimeout'), { value: '30', origin: 'default' });
     assert.equal(c.get('config')?.origin, 'config file');
   });
 
@@ -112,14 +112,14 @@ describe('narwhal command line', () => {
     const r = await runNarwhal(['--print-config', '--graceful-timeout=12', '--keep-alive', '5', '-t', '9', '-n', 'shop', '-m', '007', '-R', '--capture-output', '--preload', '--interface=node', '-p', 'x.pid', '--chdir', '/tmp']);
     assert.equal(r.code, 0, r.output);
     const c = printed(r.output);
-    assert.equal(c.get('graceful_timeout')?.value, '12');
+    assert.equal(c.get('gracefulTimeout')?.value, '12');
     assert.equal(c.get('keepalive')?.value, '5');
     assert.equal(c.get('timeout')?.value, '9');
-    assert.equal(c.get('proc_name')?.value, 'shop');
+    assert.equal(c.get('procName')?.value, 'shop');
     assert.equal(c.get('umask')?.value, '0o007');
-    assert.equal(c.get('enable_stdio_inheritance')?.value, 'true');
-    assert.equal(c.get('capture_output')?.value, 'true');
-    assert.equal(c.get('preload_app')?.value, 'true');
+    assert.equal(c.get('enableStdioInheritance')?.value, 'true');
+    assert.equal(c.get('captureOutput')?.value, 'true');
+    assert.equal(c.get('preloadApp')?.value, 'true');
     assert.equal(c.get('interface')?.value, 'node');
     assert.equal(c.get('pidfile')?.value, 'x.pid');
   });
