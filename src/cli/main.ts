@@ -10,7 +10,7 @@ import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { loadTlsFiles } from '../config/tls-files.js';
 import { VERSION } from '../version.js';
-import { helpText } from './help.js';
+import { helpAllText, helpText } from './help.js';
 import { runCtl } from './ctl.js';
 import { StandbySpawner } from '../dev/standby.js';
 import { DEV_DEFAULTS, DevReloader, devBanner, devWarnings } from '../dev/dev.js';
@@ -62,7 +62,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
   }
   const { config } = resolved;
   if (resolved.help) {
-    write(process.stdout, helpText());
+    write(process.stdout, resolved.helpAll ? helpAllText() : helpText());
     return EXIT_CODES.OK;
   }
   if (resolved.version) {

@@ -8,7 +8,12 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
-const ENV_DEFAULTS: Partial<Record<SettingKey, string>> = { bind: '`PORT` (as `0.0.0.0:$PORT`)', workers: '`WEB_CONCURRENCY`', forwardedAllowIps: '`FORWARDED_ALLOW_IPS`' };
+/** The environment variables the table's envDefault functions read, by setting (for --help and this doc). */
+export const ENV_DEFAULTS: Partial<Record<SettingKey, { readonly name: string; readonly value: string }>> = {
+  bind: { name: 'PORT', value: '0.0.0.0:$PORT' },
+  workers: { name: 'WEB_CONCURRENCY', value: '$WEB_CONCURRENCY' },
+  forwardedAllowIps: { name: 'FORWARDED_ALLOW_IPS', value: '$FORWARDED_ALLOW_IPS' },
+};
 
 /** One row per setting: the flag, the config-file key, the other file spellings, Gunicorn's name. */
 function namesTable(): string[] {
@@ -17,7 +22,8 @@ function namesTable(): string[] {
     const flag = s.cli.filter((f) => f.startsWith('--')).map((f) => `\`${f}\``).join(', ') || '(none)';
     const file = s.cliOnly ? '(command line only)' : `\`${key}\``;
     const also = fileKeysOf(key).slice(1).map((k) => `\`${k}\``).join(', ');
-    return `| ${flag} | ${file} | ${also} | \`${s.name}\` | ${ENV_DEFAULTS[key] ?? ''} |`;
+    const env = ENV_DEFAULTS[key];
+    return `| ${flag} | ${file} | ${also} | \`${s.name}\` | ${env ? `\`${env.name}\`` : ''} |`;
   });
   return ['| Flag | Config file key | Also accepted in the file | Gunicorn\'s name | Default from |', '| --- | --- | --- | --- | --- |', ...rows];
 }

@@ -16,6 +16,7 @@ export interface Resolved {
   readonly origins: Readonly<Record<SettingKey, Origin>>;
   readonly configFile: string | null;
   readonly help: boolean;
+  readonly helpAll: boolean;
   readonly version: boolean;
 }
 
@@ -89,6 +90,7 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     origins: Object.freeze(origins),
     configFile,
     help: cli.help,
+    helpAll: cli.helpAll,
     version: cli.version,
   };
 }

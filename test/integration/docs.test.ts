@@ -129,3 +129,10 @@ describe('docs/migrating-from-gunicorn.md flag table', () => {
     assert.deepEqual(stale, []);
   });
 });
+
+test('README says what `npm start` runs, as package.json has it', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const said = /\(`npm start` runs `narwhal ([^`]+)`/.exec(readme)?.[1];
+  assert.equal(`node dist/bin/narwhal.js ${said}`, start);
+});
