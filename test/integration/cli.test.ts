@@ -207,6 +207,14 @@ describe('narwhal command line', () => {
     assert.match(r.output, /--proxy-protocol cannot be combined with --certfile/);
   });
 
+  test('a missing app module: one line and exit 4 before anything is bound or booted', async () => {
+    const r = await runNarwhal([path.join(FIXTURES, 'no-such-app.ts'), '--bind', '127.0.0.1:0']);
+    assert.equal(r.code, 4, r.output);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /^narwhal: error: cannot find the app module ".*no-such-app\.ts"/);
+    assert.doesNotMatch(r.output, /Listening at|Booting worker/);
+  });
+
   test('two apps on the command line are refused', async () => {
     const r = await runNarwhal(['a.ts', 'b.ts']);
     assert.equal(r.code, 2);
