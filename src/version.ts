@@ -10,7 +10,7 @@ function readVersion(): string {
   for (let i = 0; i < 5; i++) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'narwhal' && pkg.version) return pkg.version;
+      if (pkg.name === 'narwhal-server' && pkg.version) return pkg.version;
     } catch {
       // Not here; look one level up.
     }

@@ -5,12 +5,13 @@
 import { spawn } from 'node:child_process';
 import { readEnv, applyEnv, daemonEnv, isDaemonChild, readInheritedSockets, readSystemdNotify } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
-import { loadApp } from '../app/loader.js';
+import { loadApp, resolveModuleFile } from '../app/loader.js';
+import { parseAppSpec } from '../app/spec.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { loadTlsFiles } from '../config/tls-files.js';
 import { VERSION } from '../version.js';
-import { helpText } from './help.js';
+import { helpAllText, helpText } from './help.js';
 import { runCtl } from './ctl.js';
 import { StandbySpawner } from '../dev/standby.js';
 import { DEV_DEFAULTS, DevReloader, devBanner, devWarnings } from '../dev/dev.js';
@@ -27,6 +28,22 @@ function report(err: unknown): number {
   }
   write(process.stderr, `narwhal: internal error: ${describeError(err)}`);
   return EXIT_CODES.ERROR;
+}
+
+/**
+ * A missing or misnamed app module stops the start before anything is bound, so its one line is not
+ * preceded by "Listening at" and "Booting worker". An app that throws at import still needs a
+ * worker to import it (or --preload / --check-config). The dev server waits for a save instead.
+ */
+function checkAppModule(app: string | null, cwd: string): void {
+  if (app === null) return;
+  let module: string;
+  try {
+    module = parseAppSpec(app).module;
+  } catch (e) {
+    throw new NarwhalError('APP_LOAD', `bad app name: ${(e as Error).message}`);
+  }
+  if (!resolveModuleFile(module, cwd)) throw new NarwhalError('APP_LOAD', `cannot find the app module "${module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
 }
 
 /** --daemon: the same command again, in a new session, detached; this process returns at once. */
@@ -62,7 +79,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
   }
   const { config } = resolved;
   if (resolved.help) {
-    write(process.stdout, helpText());
+    write(process.stdout, resolved.helpAll ? helpAllText() : helpText());
     return EXIT_CODES.OK;
   }
   if (resolved.version) {
@@ -92,6 +109,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
       return EXIT_CODES.OK;
     }
+    if (!config.reload) checkAppModule(config.app, cwd);
     if (config.daemon && !isDaemonChild()) return daemonize(startDir, config.enableStdioInheritance);
     let reloader: DevReloader | null = null;
     const standby = config.reload ? new StandbySpawner() : null;
@@ -107,6 +125,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       spawn: standby?.spawn,
       onSpawn: (worker) => reloader?.attach(worker),
       onReloadDone: (ok) => reloader?.reloadDone(ok),
+      loadFailed: (generation) => reloader?.loadFailed(generation) ?? false,
     });
     if (devMode) arbiter.logger.sink.write(devBanner(config));
     for (const w of devMode || config.debug ? devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);

@@ -5,13 +5,15 @@
 import { NarwhalError } from '../errors.js';
 import { SETTING_KEYS, type SettingKey, settingOf } from './settings.js';
 import { InvalidValue, invalid } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { flagHint } from './suggest.js';
 
 export interface ParsedArgs {
   /** Parsed values, keyed by setting; repeatable settings already merged. */
   readonly values: Partial<Record<SettingKey, unknown>>;
   readonly positionals: readonly string[];
   readonly help: boolean;
+  /** `--help-all`: every flag, not only the common ones. */
+  readonly helpAll: boolean;
   readonly version: boolean;
 }
 
@@ -36,12 +38,13 @@ function buildFlagIndex(): Map<string, FlagInfo> {
 
 const FLAGS = buildFlagIndex();
 /** Gunicorn spells one flag with an underscore; both spellings work. */
-export const FLAG_NAMES: readonly string[] = [...FLAGS.keys(), '--help', '-h', '--version', '-v'];
+export const FLAG_NAMES: readonly string[] = [...FLAGS.keys(), '--help', '--help-all', '-h', '--version', '-v'];
 
 export function parseArgs(argv: readonly string[], source = 'the command line'): ParsedArgs {
   const values: Partial<Record<SettingKey, unknown>> = {};
   const positionals: string[] = [];
   let help = false;
+  let helpAll = false;
   let version = false;
 
   const store = (key: SettingKey, raw: string, spelled: string) => {
@@ -60,8 +63,9 @@ export function parseArgs(argv: readonly string[], source = 'the command line'):
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === '-h' || arg === '--help') {
+    if (arg === '-h' || arg === '--help' || arg === '--help-all') {
       help = true;
+      helpAll ||= arg === '--help-all';
       continue;
     }
     if (arg === '-v' || arg === '--version') {
@@ -87,7 +91,7 @@ export function parseArgs(argv: readonly string[], source = 'the command line'):
     }
     const info = FLAGS.get(name);
     if (!info) {
-      throw new NarwhalError('USAGE', `unknown option ${name} in ${source}${didYouMean(name, FLAGS.keys())}; see narwhal --help`);
+      throw new NarwhalError('USAGE', `unknown option ${name} in ${source}${flagHint(name, FLAG_NAMES, inline ?? argv[i + 1])}; see narwhal --help`);
     }
     const s = settingOf(info.key);
     if (s.type.isFlag) {
@@ -105,7 +109,7 @@ export function parseArgs(argv: readonly string[], source = 'the command line'):
     }
     store(info.key, raw, name);
   }
-  return { values, positionals, help, version };
+  return { values, positionals, help, helpAll, version };
 }
 
 /** Whether `next` is a value for a flag that may also stand alone. */

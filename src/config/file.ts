@@ -38,10 +38,26 @@ async function importConfig(file: string): Promise<unknown> {
   return import(url);
 }
 
-/** Maps every accepted key (camelCase names and aliases) to its setting. */
-const FILE_KEYS: ReadonlyMap<string, SettingKey> = new Map(
-  SETTING_KEYS.filter((k) => !settingOf(k).cliOnly).flatMap((k) => [[k, k] as const, ...(settingOf(k).aliases ?? []).map((a) => [a, k] as const)]),
-);
+const camel = (flag: string) => flag.replace(/^--/, '').replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Every key a config file may use for a setting: the table's key (what --print-config
+ * shows) first, then its listed aliases, Gunicorn's snake_case name and the camelCase
+ * of each long flag, so that `healthPath`, `health_path` and `--health-path` agree.
+ */
+export function fileKeysOf(key: SettingKey): string[] {
+  const s = settingOf(key);
+  if (s.cliOnly) return [];
+  const longFlags = s.cli.filter((f) => f.startsWith('--')).map(camel);
+  return [...new Set([key, ...(s.aliases ?? []), s.name, ...longFlags])];
+}
+
+/** Maps every accepted key to its setting; the first setting to claim a spelling keeps it. */
+export const FILE_KEYS: ReadonlyMap<string, SettingKey> = (() => {
+  const map = new Map<string, SettingKey>();
+  for (const k of SETTING_KEYS) for (const spelling of fileKeysOf(k)) if (!map.has(spelling)) map.set(spelling, k);
+  return map;
+})();
 
 /** Loads a config file and returns its values, each checked by its setting's type. */
 export async function loadConfigFile(file: string): Promise<Partial<Record<SettingKey, unknown>>> {
@@ -49,6 +65,9 @@ export async function loadConfigFile(file: string): Promise<Partial<Record<Setti
   try {
     mod = (await importConfig(file)) as Record<string, unknown>;
   } catch (e) {
+    if (/Cannot find (package|module) 'narwhal'/.test(String((e as Error)?.message))) {
+      throw new NarwhalError('CONFIG', `config file ${file} imports 'narwhal': the package is named narwhal-server, so import { defineConfig } from 'narwhal-server'`);
+    }
     throw new NarwhalError('CONFIG', `config file ${file} failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, {
       cause: e,
       detail: describeError(e),
@@ -64,6 +83,7 @@ export async function loadConfigFile(file: string): Promise<Partial<Record<Setti
   }
   const values: Partial<Record<SettingKey, unknown>> = {};
   const where = path.basename(file);
+  const spelledAs = new Map<SettingKey, string>();
   for (const [key, raw] of Object.entries(exported)) {
     const target = FILE_KEYS.get(key);
     if (!target) {
@@ -74,6 +94,9 @@ export async function loadConfigFile(file: string): Promise<Partial<Record<Setti
       );
     }
     if (raw === undefined) continue;
+    const first = spelledAs.get(target);
+    if (first !== undefined) throw new NarwhalError('CONFIG', `"${first}" and "${key}" in ${where} are the same setting (${target}): keep one`);
+    spelledAs.set(target, key);
     try {
       values[target] = settingOf(target).type.fromValue(raw);
     } catch (e) {

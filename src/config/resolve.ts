@@ -16,6 +16,7 @@ export interface Resolved {
   readonly origins: Readonly<Record<SettingKey, Origin>>;
   readonly configFile: string | null;
   readonly help: boolean;
+  readonly helpAll: boolean;
   readonly version: boolean;
 }
 
@@ -89,6 +90,7 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     origins: Object.freeze(origins),
     configFile,
     help: cli.help,
+    helpAll: cli.helpAll,
     version: cli.version,
   };
 }
@@ -105,12 +107,12 @@ function checkCombinations(values: Record<string, unknown>): void {
   }
 }
 
-/** `--print-config`: every setting, its value and where it came from. */
+/** `--print-config`: every setting under the key a config file takes, its value and where it came from. */
 export function formatConfig(resolved: Resolved): string {
-  const width = Math.max(...SETTING_KEYS.map((k) => settingOf(k).name.length));
+  const width = Math.max(...SETTING_KEYS.map((k) => k.length));
   return SETTING_KEYS.map((key) => {
     const s = settingOf(key);
     const shown = s.type.show((resolved.config as Record<string, unknown>)[key]);
-    return `${s.name.padEnd(width)} = ${shown}  (${resolved.origins[key]})`;
+    return `${key.padEnd(width)} = ${shown}  (${resolved.origins[key]})`;
   }).join('\n');
 }

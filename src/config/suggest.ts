@@ -1,4 +1,5 @@
-// "Did you mean …" for unknown flags and config keys. Pure function.
+// "Did you mean …" for unknown flags and config keys, and hints for flags other
+// servers have that Narwhal spells differently (--port). Pure functions.
 
 /** Levenshtein distance, small inputs only. */
 function distance(a: string, b: string): number {
@@ -33,4 +34,26 @@ export function closest(input: string, candidates: Iterable<string>): string | u
 export function didYouMean(input: string, candidates: Iterable<string>): string {
   const c = closest(input, candidates);
   return c ? ` (did you mean ${c}?)` : '';
+}
+
+/** Flags from other servers (Express generators, pm2, uvicorn) that Narwhal spells as one of its own. */
+const FOREIGN_FLAGS: Readonly<Record<string, (value: string | undefined) => string>> = {
+  '--port': (v) => `Narwhal takes the port in --bind: --bind 127.0.0.1:${port(v)}, or set PORT=${port(v)} to make the default bind 0.0.0.0:${port(v)}`,
+  '--host': (v) => `Narwhal takes the host in --bind: --bind ${v && !v.startsWith('-') ? v : 'HOST'}:PORT`,
+  '--listen': () => 'Narwhal names its sockets with --bind HOST:PORT (or set PORT)',
+  '--concurrency': () => 'Narwhal counts processes with --workers N (or set WEB_CONCURRENCY)',
+  '--instances': () => 'Narwhal counts processes with --workers N (or set WEB_CONCURRENCY)',
+  '--processes': () => 'Narwhal counts processes with --workers N (or set WEB_CONCURRENCY)',
+  '--watch': () => 'Narwhal reloads on code changes with --reload (or use narwhal dev)',
+};
+
+function port(v: string | undefined): string {
+  return v && /^\d+$/.test(v) ? v : 'PORT';
+}
+
+/** A hint for an unknown flag: a likely typo first, else what that flag means here; '' when neither. */
+export function flagHint(input: string, candidates: Iterable<string>, nextArg?: string): string {
+  const foreign = FOREIGN_FLAGS[input];
+  if (foreign) return `: ${foreign(nextArg)}`;
+  return didYouMean(input, candidates);
 }

@@ -69,6 +69,8 @@ export class DevReloader {
   #latestGeneration = 0;
   #reported = false;
   #reloadStartedAt: number | null = null;
+  /** Generations whose workers reported that the app failed to load. */
+  readonly #failed = new Set<number>();
 
   constructor(options: ReloaderOptions) {
     this.#options = options;
@@ -93,10 +95,11 @@ export class DevReloader {
       this.#latestGeneration = worker.generation;
       this.#watcher.setFiles(m.files, this.#always);
       const now = this.#watcher.files.length;
-      if (now !== before || !this.#reported) this.#options.logger.debug(`Watching ${now} files for changes`);
+      if (now !== before || !this.#reported) this.#options.logger.debug(`Watching ${now} file${now === 1 ? '' : 's'} for changes`);
       this.#reported = true;
     });
     worker.channel.on('load-error', (m) => {
+      this.#failed.add(worker.generation);
       this.#options.logger.error(`The app failed to load; serving the error page until a save fixes it: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);
     });
   }
@@ -106,6 +109,11 @@ export class DevReloader {
     this.#options.logger.info(`Changed: ${shown}; reloading`);
     this.#reloadStartedAt ??= Date.now();
     this.#options.reload();
+  }
+
+  /** Whether `generation` serves the error page: the arbiter then says the reload failed. */
+  loadFailed(generation: number): boolean {
+    return this.#failed.has(generation);
   }
 
   /** The arbiter's word on a reload. */

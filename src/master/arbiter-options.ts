@@ -26,6 +26,8 @@ export interface ArbiterOptions {
   readonly onSpawn?: (worker: WorkerHandle) => void;
   /** Told how each reload ended: true once the new generation serves, false when it was abandoned. */
   readonly onReloadDone?: (ok: boolean) => void;
+  /** Whether a generation's workers serve an error page because the app failed to load (dev). */
+  readonly loadFailed?: (generation: number) => boolean;
   /** Set when systemd started the master as a Type=notify service. */
   readonly systemd?: SystemdNotifyEnv | null;
 }

@@ -319,8 +319,10 @@ export class Arbiter {
     if (this.#reloadFrom && plan.settled) {
       this.#reloadFrom = null;
       const n = plan.readyCurrent;
-      this.#logger.info(`Reload complete: ${n} worker${n === 1 ? '' : 's'} of generation ${this.#generation} serving`);
-      this.#reloadDone(true);
+      const broken = this.#options.loadFailed?.(this.#generation) ?? false;
+      if (broken) this.#logger.warning(`Reload failed: the app did not load; generation ${this.#generation} serves the error page`);
+      else this.#logger.info(`Reload complete: ${n} worker${n === 1 ? '' : 's'} of generation ${this.#generation} serving`);
+      this.#reloadDone(!broken);
     }
   }
 

@@ -24,6 +24,6 @@ export async function startDev(args: readonly string[], opts: { cwd: string; env
   const n = new Narwhal(['dev', '--bind', '127.0.0.1:0', ...args], opts);
   const m = await n.waitForLog(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/);
   await waitFor(`a ready worker in:\n${n.output}`, () => n.readyPids().length >= 1 || (n.exit ? Promise.reject(new Error(`narwhal exited early:\n${n.output}`)) : false), 20_000);
-  await n.waitForLog(/Watching \d+ files for changes/);
+  await n.waitForLog(/Watching \d+ files? for changes/);
   return Object.assign(n, { url: `http://127.0.0.1:${m[1]}` });
 }

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { SETTINGS } from '../../src/config/settings.js';
 import { FIXTURES, ROOT, runNarwhal } from '../helpers/narwhal.js';
 
-/** A scratch project inside the repo, so `import 'narwhal'` resolves as in a user's project. */
+/** A scratch project inside the repo, so `import 'narwhal-server'` resolves as in a user's project. */
 function tempDir(files: Record<string, string>): string {
   mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
   const dir = mkdtempSync(path.join(ROOT, 'test-artifacts', 'cli-'));
@@ -24,12 +25,70 @@ function printed(output: string): Map<string, { value: string; origin: string }>
 }
 
 describe('narwhal command line', () => {
-  test('--help lists the flags grouped by section and exits 0', async () => {
+  test('--help fits one screen: the common settings first, with their defaults, PORT and WEB_CONCURRENCY', async () => {
     const r = await runNarwhal(['--help']);
     assert.equal(r.code, 0);
-    for (const s of ['Server socket:', 'Worker processes:', 'Logging:', '-b, --bind ADDRESS', '-w, --workers INT', '-R, --enable-stdio-inheritance', '--worker-tmp-dir DIR', '-v, --version']) {
-      assert.ok(r.output.includes(s), `help shows ${s}`);
+    const lines = r.output.trimEnd().split('\n');
+    assert.ok(lines.length <= 40, `${lines.length} lines:\n${r.output}`);
+    assert.ok(lines.every((l) => l.length <= 100), 'no line wider than 100 columns');
+    const at = (s: string) => {
+      const i = r.output.indexOf(s);
+      assert.ok(i >= 0, `help shows ${s}`);
+      return i;
+    };
+    const order = ['-b, --bind ADDRESS', '-w, --workers INT', '-t, --timeout SECONDS', '--reload', '--access-logfile FILE', '--error-logfile', '--log-level'].map(at);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'bind, workers, timeout, reload, logs, in that order');
+    at('[default: 127.0.0.1:8000, or 0.0.0.0:$PORT]');
+    at('[default: 1, or $WEB_CONCURRENCY]');
+    at('[default: 30]');
+    assert.match(r.output, /^ {2}PORT +Sets the default bind to 0\.0\.0\.0:\$PORT/m);
+    assert.match(r.output, /^ {2}WEB_CONCURRENCY +Sets the default number of workers/m);
+    assert.match(r.output, /narwhal --help-all/);
+    assert.doesNotMatch(r.output, /--limit-request-line/, 'parser knobs wait for --help-all');
+  });
+
+  test('--help-all lists every flag of the settings table, by section, with defaults', async () => {
+    const r = await runNarwhal(['--help-all']);
+    assert.equal(r.code, 0);
+    for (const s of Object.values(SETTINGS)) for (const f of s.cli) assert.ok(r.output.includes(f), `--help-all shows ${f}`);
+    for (const s of ['Server socket:', 'Worker processes:', 'Logging:', '-R, --enable-stdio-inheritance', '--worker-tmp-dir DIR', '--backlog INT', '[default: 2048]', '-v, --version']) {
+      assert.ok(r.output.includes(s), `--help-all shows ${s}`);
     }
+  });
+
+  test('--port, a flag other servers have: one line pointing at --bind and PORT, exit 2', async () => {
+    const r = await runNarwhal(['app.ts', '--port', '3000']);
+    assert.equal(r.code, 2);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /unknown option --port .*--bind 127\.0\.0\.1:3000.*PORT=3000/);
+  });
+
+  test('a config file takes Gunicorn\'s names and the flags\' spellings; --print-config shows the key it takes', async () => {
+    const dir = tempDir({ 'narwhal.config.mjs': 'export default { health_path: "/h", accessLogfile: "-", errorLogfile: "err.log", raw_env: { A: "1" }, graceful_timeout: 5 };\n' });
+    const r = await runNarwhal(['--print-config'], { cwd: dir });
+    assert.equal(r.code, 0, r.output);
+    const c = printed(r.output);
+    assert.deepEqual(c.get('healthPath'), { value: '/h', origin: 'config file' });
+    assert.deepEqual(c.get('accesslog'), { value: '-', origin: 'config file' });
+    assert.deepEqual(c.get('errorlog'), { value: 'err.log', origin: 'config file' });
+    assert.deepEqual(c.get('rawEnv'), { value: 'A=1', origin: 'config file' });
+    assert.deepEqual(c.get('gracefulTimeout'), { value: '5', origin: 'config file' });
+    assert.equal(c.get('health_path'), undefined, 'one name per setting in the output');
+  });
+
+  test('one setting under two spellings in a config file: one line, exit 2', async () => {
+    const dir = tempDir({ 'narwhal.config.mjs': 'export default { healthPath: "/a", health_path: "/b" };\n' });
+    const r = await runNarwhal(['--print-config'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /"healthPath" and "health_path" in narwhal\.config\.mjs are the same setting/);
+  });
+
+  test('a config file importing the old name gets the package\'s real name', async () => {
+    const dir = tempDir({ 'narwhal.config.ts': "import { defineConfig } from 'narwhal';\nexport default defineConfig({ workers: 2 });\n" });
+    const r = await runNarwhal(['--print-config'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.output, /imports 'narwhal': the package is named narwhal-server/);
   });
 
   test('--version and -v print the version', async () => {
@@ -81,7 +140,7 @@ describe('narwhal command line', () => {
   test('precedence: defaults < env < config file < NARWHAL_CMD_ARGS < command line', async () => {
     const dir = tempDir({
       'narwhal.config.ts': [
-        "import { defineConfig } from 'narwhal';",
+        "import { defineConfig } from 'narwhal-server';",
         'export default defineConfig({ workers: 3, keepalive: 7, timeout: 50, loglevel: "warning", rawEnv: { A: "1" } });',
       ].join('\n'),
     });
@@ -94,10 +153,10 @@ describe('narwhal command line', () => {
     assert.deepEqual(c.get('workers'), { value: '5', origin: 'command line' });
     assert.deepEqual(c.get('loglevel'), { value: 'error', origin: 'command line' });
     assert.deepEqual(c.get('timeout'), { value: '10', origin: 'NARWHAL_CMD_ARGS' });
-    assert.deepEqual(c.get('raw_env'), { value: 'B=2', origin: 'NARWHAL_CMD_ARGS' });
+    assert.deepEqual(c.get('rawEnv'), { value: 'B=2', origin: 'NARWHAL_CMD_ARGS' });
     assert.deepEqual(c.get('keepalive'), { value: '7', origin: 'config file' });
     assert.deepEqual(c.get('bind'), { value: '0.0.0.0:9999', origin: 'env' });
-    assert.deepEqual(c.get('graceful_timeout'), { value: '30', origin: 'default' });
+    assert.deepEqual(c.get('gracefulTimeout'), { value: '30', origin: 'default' });
     assert.equal(c.get('config')?.origin, 'config file');
   });
 
@@ -112,14 +171,14 @@ describe('narwhal command line', () => {
     const r = await runNarwhal(['--print-config', '--graceful-timeout=12', '--keep-alive', '5', '-t', '9', '-n', 'shop', '-m', '007', '-R', '--capture-output', '--preload', '--interface=node', '-p', 'x.pid', '--chdir', '/tmp']);
     assert.equal(r.code, 0, r.output);
     const c = printed(r.output);
-    assert.equal(c.get('graceful_timeout')?.value, '12');
+    assert.equal(c.get('gracefulTimeout')?.value, '12');
     assert.equal(c.get('keepalive')?.value, '5');
     assert.equal(c.get('timeout')?.value, '9');
-    assert.equal(c.get('proc_name')?.value, 'shop');
+    assert.equal(c.get('procName')?.value, 'shop');
     assert.equal(c.get('umask')?.value, '0o007');
-    assert.equal(c.get('enable_stdio_inheritance')?.value, 'true');
-    assert.equal(c.get('capture_output')?.value, 'true');
-    assert.equal(c.get('preload_app')?.value, 'true');
+    assert.equal(c.get('enableStdioInheritance')?.value, 'true');
+    assert.equal(c.get('captureOutput')?.value, 'true');
+    assert.equal(c.get('preloadApp')?.value, 'true');
     assert.equal(c.get('interface')?.value, 'node');
     assert.equal(c.get('pidfile')?.value, 'x.pid');
   });
@@ -146,6 +205,14 @@ describe('narwhal command line', () => {
     assert.equal(r.code, 2);
     assert.equal(r.output.trim().split('\n').length, 1, r.output);
     assert.match(r.output, /--proxy-protocol cannot be combined with --certfile/);
+  });
+
+  test('a missing app module: one line and exit 4 before anything is bound or booted', async () => {
+    const r = await runNarwhal([path.join(FIXTURES, 'no-such-app.ts'), '--bind', '127.0.0.1:0']);
+    assert.equal(r.code, 4, r.output);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /^narwhal: error: cannot find the app module ".*no-such-app\.ts"/);
+    assert.doesNotMatch(r.output, /Listening at|Booting worker/);
   });
 
   test('two apps on the command line are refused', async () => {

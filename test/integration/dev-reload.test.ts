@@ -81,6 +81,9 @@ describe('narwhal dev', () => {
     assert.match(broken.body, new RegExp(`At ${path.join(dir, 'message.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:\\d+`));
     assert.match(broken.body, /> 1 \| export const message: string = 'broken' \+;/);
     await server.waitForLog(new RegExp(`Worker ${goodWorker} retired`));
+    // The log says so too: no "Reload complete" (nor "Reloaded in") for a generation serving the error page.
+    assert.match(server.output, /WARNING\] Reload failed: the app did not load; generation 2 serves the error page/);
+    assert.equal(server.count(/Reload complete|Reloaded in/), 0, server.output);
     // JSON for API clients.
     const json = JSON.parse((await request(`${server.url}/`, { headers: { accept: 'application/json' } })).body);
     assert.equal(json.kind, 'load');
@@ -101,6 +104,7 @@ describe('narwhal dev', () => {
       return r.status === 200 ? r : undefined;
     });
     assert.equal(fixed.body, 'fixed\n');
+    await server.waitForLog(/Reload complete: 1 worker of generation 4 serving/);
     assert.equal(server.count(/Listening at:/), 1);
     await server.stop();
   });

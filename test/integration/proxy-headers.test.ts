@@ -94,7 +94,7 @@ describe('node-style app, default trust (127.0.0.1,::1), over TCP and a unix soc
 test('FORWARDED_ALLOW_IPS sets the default; a bad entry is one line and exit code 2', async () => {
   const printed = new Narwhal(['--print-config'], { env: { FORWARDED_ALLOW_IPS: '10.0.0.0/8,*' } });
   await printed.exited;
-  assert.match(printed.output, /^forwarded_allow_ips\s+= 10\.0\.0\.0\/8,\*\s+\(env\)$/m);
+  assert.match(printed.output, /^forwardedAllowIps\s+= 10\.0\.0\.0\/8,\*\s+\(env\)$/m);
   const bad = new Narwhal(['--forwarded-allow-ips', '10.0.0.0/40']);
   const exit = await bad.exited;
   assert.equal(exit.code, 2);
