@@ -4,7 +4,9 @@
 // requests started 5 s or more after the step, seconds until the new count
 // was ready, idle memory (the whole process tree's RSS) before the step and,
 // autoscaled, once it has shrunk back. Usage:
-//   npm run bench:autoscale [-- --min 1 --max 2 --rounds 2 --connections 8 --ms 3 --seconds 12]
+//   npm run bench:autoscale [-- --min 1 --max 2 --rounds 2 --connections 8 --ms 3 --seconds 12 --stagger 25]
+// Connections open `stagger` ms apart: opened all at once, the kernel tends to
+// hand every one to the same idle worker, and a fixed fleet then serves from one.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +26,7 @@ const { values: o } = parseArgs({
     ms: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '12' },
     'down-after': { type: 'string', default: '5' },
+    stagger: { type: 'string', default: '25' },
   },
 });
 const [min, max, rounds, seconds] = [Number(o.min), Number(o.max), Number(o.rounds), Number(o.seconds)];
@@ -71,13 +74,17 @@ async function once(mode) {
     await sleep(1000); // idle: let boot-time garbage settle before reading memory
     const idleMiB = treeRssMiB(server.child.pid);
     const step = Date.now();
-    const load = run(process.execPath, [path.join(root, 'scripts/bench/step-load.mjs'), String(server.port), `/work?ms=${o.ms}`, o.connections, String(seconds)]);
+    const load = run(process.execPath, [path.join(root, 'scripts/bench/step-load.mjs'), String(server.port), `/work?ms=${o.ms}`, o.connections, String(seconds), o.stagger]);
     let reachedS = mode === 'autoscaled' ? NaN : 0;
     if (mode === 'autoscaled') {
       await server.until(`${max} ready workers`, () => server.ready(max), seconds * 1000).then(() => (reachedS = (Date.now() - step) / 1000), () => {});
     }
-    const { starts, latencies, failures } = JSON.parse(await load);
-    const after = latencies.filter((_, i) => starts[i] >= SETTLE_MS).sort((a, b) => a - b);
+    const { starts, latencies, pids, failures } = JSON.parse(await load);
+    const late = (_, i) => starts[i] >= SETTLE_MS;
+    const after = latencies.filter(late).sort((a, b) => a - b);
+    const byPid = new Map();
+    for (const pid of pids.filter(late)) byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
+    const busiestShare = Math.max(...byPid.values()) / after.length;
     const q = (p) => after[Math.min(after.length - 1, Math.floor(p * after.length))];
     let idleAfterMiB = NaN;
     if (mode === 'autoscaled') {
@@ -85,7 +92,7 @@ async function once(mode) {
       await sleep(1000);
       idleAfterMiB = treeRssMiB(server.child.pid);
     }
-    return { p50: q(0.5), p99: q(0.99), rps: after.length / ((seconds * 1000 - SETTLE_MS) / 1000), reachedS, idleMiB, idleAfterMiB, failures };
+    return { p50: q(0.5), p99: q(0.99), rps: after.length / ((seconds * 1000 - SETTLE_MS) / 1000), busiestShare, reachedS, idleMiB, idleAfterMiB, failures };
   } finally {
     await server.close();
   }
@@ -104,12 +111,12 @@ for (let r = 0; r < rounds; r++) {
 
 const pick = (m, k) => median(results[m].map((x) => x[k]));
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-console.log(`Node ${process.version}; step from idle to ${o.connections} kept-alive connections of /work?ms=${o.ms} (CPU-bound) for ${seconds} s; fleets ${min} / ${max} / ${min}..${max}; medians of ${rounds} interleaved rounds; latency of requests started ${SETTLE_MS / 1000} s or more after the step`);
+console.log(`Node ${process.version}; step from idle to ${o.connections} kept-alive connections (opened ${o.stagger} ms apart) of /work?ms=${o.ms} (CPU-bound) for ${seconds} s; fleets ${min} / ${max} / ${min}..${max}; medians of ${rounds} interleaved rounds; latency of requests started ${SETTLE_MS / 1000} s or more after the step`);
 console.log('');
-console.log('| fleet | p50 ms | p99 ms | p99 / fixed-max | req/s | s to new count | idle MiB before | idle MiB after | failed |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| fleet | p50 ms | p99 ms | p99 / fixed-max | req/s | busiest worker\'s share | s to new count | idle MiB before | idle MiB after | failed |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const m of modes) {
   const label = m === 'fixed-min' ? `fixed-min (${min})` : m === 'fixed-max' ? `fixed-max (${max})` : `autoscaled (${min}..${max})`;
   const ratio = median(results[m].map((x, i) => x.p99 / results['fixed-max'][i].p99));
-  console.log(`| ${label} | ${fmt(pick(m, 'p50'))} | ${fmt(pick(m, 'p99'))} | ${fmt(ratio, 2)} | ${fmt(pick(m, 'rps'), 0)} | ${m === 'autoscaled' ? fmt(pick(m, 'reachedS')) : '-'} | ${fmt(pick(m, 'idleMiB'), 0)} | ${m === 'autoscaled' ? fmt(pick(m, 'idleAfterMiB'), 0) : '-'} | ${results[m].reduce((a, x) => a + x.failures, 0)} |`);
+  console.log(`| ${label} | ${fmt(pick(m, 'p50'))} | ${fmt(pick(m, 'p99'))} | ${fmt(ratio, 2)} | ${fmt(pick(m, 'rps'), 0)} | ${fmt(pick(m, 'busiestShare') * 100, 0)}% | ${m === 'autoscaled' ? fmt(pick(m, 'reachedS')) : '-'} | ${fmt(pick(m, 'idleMiB'), 0)} | ${m === 'autoscaled' ? fmt(pick(m, 'idleAfterMiB'), 0) : '-'} | ${results[m].reduce((a, x) => a + x.failures, 0)} |`);
 }

@@ -126,7 +126,6 @@ export class Arbiter {
       workers: () => [...this.#workers.values()],
       target: () => this.#target,
       scaling: () => this.#scaler.view(this.#workers.values(), this.#target),
-      loadOf: (pid) => this.#scaler.loadOf(pid),
       reload: () => this.#enqueue({ kind: 'call', run: () => this.#reload() }),
       scale: (request) => new Promise((resolve, reject) => this.#enqueue({ kind: 'call', run: () => void new Promise<ScaleResult>((ok) => ok(this.#rescale(request))).then(resolve, reject) })),
       stop: () => this.#enqueue({ kind: 'call', run: () => this.#stop(true, EXIT_CODES.OK, 'Stopped through the control socket.') }),
@@ -158,7 +157,7 @@ export class Arbiter {
         return event.run();
       case 'tick':
         this.#promote();
-        this.#autoscale();
+        this.#setTarget(this.#scaler.tick(Date.now(), this.#workers.values(), this.#target, this.#stopping !== null || this.#reloadFrom !== null || this.#upgrade.newMasterRunning) ?? this.#target);
         void killStuckWorkers(this.#workers.values(), this.#config.timeout, this.#logger);
         killOverdueWorkers(this.#workers.values(), this.#logger);
         this.#maintainWorkerCount();
@@ -179,9 +178,8 @@ export class Arbiter {
       case 'SIGHUP':
         return this.#reload();
       case 'SIGTTIN':
-        return void this.#rescale({ kind: 'shift', by: 1 });
       case 'SIGTTOU':
-        return void this.#rescale({ kind: 'shift', by: -1 });
+        return void this.#rescale({ kind: 'shift', by: signal === 'SIGTTIN' ? 1 : -1 });
       case 'SIGUSR1':
         this.#logging.reopen();
         for (const w of this.#workers.values()) w.signal('SIGUSR1');
@@ -196,21 +194,11 @@ export class Arbiter {
     }
   }
 
-  /** TTIN, TTOU and `narwhal ctl scale`: move the range (or pin the count), and say so. */
   #rescale(request: ScaleRequest): ScaleResult {
-    const from = this.#target;
-    const { target, line, range } = this.#scaler.rescale(request, from);
-    this.#setTarget(target);
-    this.#logger.info(line);
+    const result = this.#scaler.rescale(request, this.#target);
+    this.#setTarget(result.to);
     this.#maintainWorkerCount();
-    return { from, to: target, ...range };
-  }
-
-  /** Autoscaling decides between ticks of the fleet; never while a reload, a stop or an upgrade is under way. */
-  #autoscale(): void {
-    if (this.#stopping || this.#reloadFrom || this.#upgrade.newMasterRunning) return;
-    const n = this.#scaler.tick(Date.now(), this.#workers.values(), this.#target);
-    if (n !== null) this.#setTarget(n);
+    return result;
   }
 
   /** WINCH: after USR2, let the new master's workers take all the traffic. */

@@ -36,6 +36,8 @@ export interface ScalingView {
   readonly fleetRssBytes: number;
   readonly lastChange: { readonly at: number; readonly reason: string } | null;
   readonly changes: number;
+  /** Each live worker's latest load report, by pid. */
+  readonly loads: ReadonlyMap<number, LoadSample>;
 }
 
 /** A worker that has not reported for this many intervals is counted as busy: its loop may be blocked. */
@@ -93,8 +95,12 @@ export class Autoscaler {
     this.#shedAt.delete(pid);
   }
 
-  /** Every master tick; runs once per --scale-interval. Returns the new target, or null to keep it. */
-  tick(now: number, workers: Iterable<WorkerHandle>, target: number): number | null {
+  /**
+   * Every master tick; runs once per --scale-interval. Returns the new target,
+   * or null to keep it; `paused` (a reload, stop or upgrade under way) reads
+   * and reports the figures but decides nothing.
+   */
+  tick(now: number, workers: Iterable<WorkerHandle>, target: number, paused = false): number | null {
     if (now - this.#lastRun < this.#intervalMs) return null;
     this.#lastRun = now;
     const all = [...workers];
@@ -110,7 +116,7 @@ export class Autoscaler {
       fleetRssBytes: this.#fleetRss(all),
     };
     this.#report(target, inputs.utilisation);
-    if (!this.#enabled) return null;
+    if (!this.#enabled || paused) return null;
     this.#shed(ready, inputs.utilisation, now);
     const { decision, memory } = planScale(inputs, this.#settings, this.#memory);
     this.#memory = memory;
@@ -160,14 +166,15 @@ export class Autoscaler {
     statsd.gauge('backlog', this.#backlogs.reduce((a, b) => a + (b.queued ?? 0), 0));
   }
 
-  /** TTIN, TTOU, `narwhal ctl scale`: the new target and the line that says so (or an error for a bad request). */
-  rescale(request: ScaleRequest, target: number, now = Date.now()): { target: number; line: string; range: { min: number; max: number } | null } {
+  /** TTIN, TTOU, `narwhal ctl scale`: moves the range (or pins the count), logs it, and answers with the new target (throws for a bad request). */
+  rescale(request: ScaleRequest, target: number, now = Date.now()): ScaleResult {
     const s = this.#settings;
     if (!this.#enabled) {
       if (request.kind === 'range') throw new Error('a range needs autoscaling: start with --max-workers');
       const n = request.kind === 'pin' ? request.n : Math.max(1, target + request.by);
       this.#settings = { ...s, min: n, max: n };
-      return { target: n, line: `Scaling to ${n} worker${n === 1 ? '' : 's'}`, range: null };
+      this.#logger.info(`Scaling to ${n} worker${n === 1 ? '' : 's'}`);
+      return { from: target, to: n };
     }
     let min: number;
     let max: number;
@@ -178,8 +185,9 @@ export class Autoscaler {
     const to = Math.min(max, Math.max(min, request.kind === 'shift' ? target + request.by : target));
     const what = min === max ? `pinned at ${min}` : `range ${min}..${max}`;
     const line = `Scaling: ${what} worker${max === 1 ? '' : 's'} (was ${s.min}..${s.max}); target ${to}`;
+    this.#logger.info(line);
     this.#changed(now, line);
-    return { target: to, line, range: { min, max } };
+    return { from: target, to, min, max };
   }
 
   view(workers: Iterable<WorkerHandle>, target: number, now = Date.now()): ScalingView {
@@ -196,12 +204,8 @@ export class Autoscaler {
       fleetRssBytes: this.#fleetRss(all),
       lastChange: this.#lastChange,
       changes: this.#changes,
+      loads: new Map([...this.#loads].map(([pid, seen]) => [pid, seen.load])),
     };
-  }
-
-  /** The latest load a worker reported, for `narwhal ctl stats`. */
-  loadOf(pid: number): LoadSample | null {
-    return this.#loads.get(pid)?.load ?? null;
   }
 }
 

@@ -3,7 +3,7 @@
 // arbiter's queue. Created by the arbiter; master only.
 
 import type { CtlRequest } from '../ctl/protocol.js';
-import type { LoadSample, WatchdogReport } from '../ipc/messages.js';
+import type { WatchdogReport } from '../ipc/messages.js';
 import type { ScaleRequest, ScaleResult, ScalingView } from './autoscaler.js';
 import { reportLines } from './stack-report.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -13,7 +13,6 @@ export interface ControlHost {
   target(): number;
   /** The autoscaler's view: range, target, utilisation, backlog, memory, last change. */
   scaling(): ScalingView;
-  loadOf(pid: number): LoadSample | null;
   reload(): void;
   /** Moves the range or pins the count, in the master's queue; rejects a request it cannot apply. */
   scale(request: ScaleRequest): Promise<ScaleResult>;
@@ -26,10 +25,11 @@ const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function stats(host: ControlHost): Promise<unknown> {
   const now = Date.now();
+  const view = host.scaling();
   const workers = await Promise.all(
     host.workers().map(async (w) => {
       const s = await w.queryStats(STATS_DEADLINE_MS);
-      const load = host.loadOf(w.pid);
+      const load = view.loads.get(w.pid);
       const base = {
         pid: w.pid,
         generation: w.generation,
@@ -50,7 +50,7 @@ async function stats(host: ControlHost): Promise<unknown> {
       };
     }),
   );
-  return { master: { pid: process.pid, targetWorkers: host.target(), scaling: scalingStats(host.scaling()) }, workers };
+  return { master: { pid: process.pid, targetWorkers: host.target(), scaling: scalingStats(view) }, workers };
 }
 
 function scalingStats(v: ScalingView): unknown {

@@ -22,14 +22,12 @@ async function host(t: { after: (fn: () => void) => void }, argv: string[]): Pro
     workers: () => [],
     target: () => target,
     scaling: () => scaler.view([], target),
-    loadOf: () => null,
     reload: () => {},
     scale: async (request) => {
       requests.push(request);
-      const from = target;
-      const r = scaler.rescale(request, target);
-      target = r.target;
-      return { from, to: r.target, ...r.range };
+      const result = scaler.rescale(request, target);
+      target = result.to;
+      return result;
     },
     stop: () => {},
   };
