@@ -9,7 +9,7 @@ import type { Config } from '../config/settings.js';
 import { ControlServer, type CtlHandler } from '../ctl/server.js';
 import type { Logger } from '../log/logger.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
-import { MetricsBridge } from './metrics-bridge.js';
+import type { MetricsBridge } from './metrics-bridge.js';
 import { Pidfile } from './pidfile.js';
 import type { Upgrade } from './upgrade.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -49,7 +49,8 @@ export class MasterResources {
   }
 
   async startMetrics(bind: string, workers: () => WorkerHandle[]): Promise<void> {
-    this.#metrics = await MetricsBridge.start(bind, workers, this.#logger);
+    // prom-client is loaded only with --metrics-bind.
+    this.#metrics = await (await import('./metrics-bridge.js')).MetricsBridge.start(bind, workers, this.#logger);
   }
 
   async openControl(file: string, handler: CtlHandler): Promise<void> {
