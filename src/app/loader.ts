@@ -1,6 +1,6 @@
 // Imports the user's app and decides its contract, once. Runs in workers (and
-// in the master for --preload and --check-config). TypeScript apps load through
-// tsx, registered only when the app is TypeScript.
+// in the master for --preload and --check-config). TypeScript apps load as
+// app/typescript.ts decides: Node's own type stripping, or tsx.
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
 import { parseAppSpec, type AppSpec } from './spec.js';
 import { welcomeApp } from './welcome.js';
+import { TS_FILE, TsxRegistration, importTypeScript, type TypeScriptOptions } from './typescript.js';
 import type { TlsInfo } from '../http/tls.js';
 import type { UpgradeHandler } from '../http/upgrade.js';
 
@@ -33,7 +34,6 @@ export type LoadedApp =
 export type Interface = 'auto' | 'fetch' | 'node';
 
 const EXTENSIONS = ['', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs'];
-const TS_FILE = /\.(c|m)?tsx?$/;
 
 /** Finds the module file: as written, with an extension added, or a Gunicorn-style dotted name. */
 export function resolveModuleFile(module: string, cwd: string): string | null {
@@ -54,14 +54,11 @@ export function resolveModuleFile(module: string, cwd: string): string | null {
   return null;
 }
 
-let tsxRegistered = false;
+/** tsx's hooks, once registered, stay for the life of the process. */
+const tsx = new TsxRegistration();
 
-export async function registerTypeScript(): Promise<void> {
-  if (tsxRegistered) return;
-  tsxRegistered = true;
-  const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
-  registerEsm();
-  registerCjs();
+export function registerTypeScript(): Promise<void> {
+  return tsx.register();
 }
 
 function exportNames(mod: Record<string, unknown>): string {
@@ -79,11 +76,12 @@ export function detectInterface(value: unknown, iface: Interface): 'fetch' | 'no
   return null;
 }
 
-async function importModule(file: string, shown: string): Promise<Record<string, unknown>> {
-  if (TS_FILE.test(file)) await registerTypeScript();
+async function importModule(file: string, shown: string, ts: TypeScriptOptions): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return (await (TS_FILE.test(file) ? importTypeScript(url, tsx, ts) : import(url))) as Record<string, unknown>;
   } catch (e) {
+    if (e instanceof NarwhalError) throw e;
     const first = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
     throw new NarwhalError('APP_LOAD', `failed to import the app ${shown}: ${first}`, { cause: e, detail: describeError(e) });
   }
@@ -126,7 +124,7 @@ function upgradeHandler(value: unknown, mod: Record<string, unknown>): UpgradeHa
 }
 
 /** Imports the app named by `specText` (or the welcome app when null) and returns its handler. */
-export async function loadApp(specText: string | null, cwd: string, iface: Interface): Promise<LoadedApp> {
+export async function loadApp(specText: string | null, cwd: string, iface: Interface, ts: TypeScriptOptions = {}): Promise<LoadedApp> {
   if (specText === null) return { kind: 'fetch', handler: welcomeApp, name: 'welcome' };
   let spec: AppSpec;
   try {
@@ -139,7 +137,7 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
   if (!file) {
     throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
   }
-  const mod = esModuleInterop(await importModule(file, shown));
+  const mod = esModuleInterop(await importModule(file, shown, ts));
   let value = pickAttr(mod, spec, shown);
   if (spec.args) {
     if (typeof value !== 'function') throw new NarwhalError('APP_LOAD', `the app ${shown} is not a function, so it cannot be called as a factory`);

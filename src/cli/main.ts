@@ -9,12 +9,9 @@ import { loadApp, resolveModuleFile } from '../app/loader.js';
 import { parseAppSpec } from '../app/spec.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
-import { loadTlsFiles } from '../config/tls-files.js';
 import { VERSION } from '../version.js';
 import { helpAllText, helpText } from './help.js';
-import { runCtl } from './ctl.js';
-import { StandbySpawner } from '../dev/standby.js';
-import { DEV_DEFAULTS, DevReloader, devBanner, devWarnings } from '../dev/dev.js';
+import type { DevReloader } from '../dev/dev.js';
 
 function write(stream: NodeJS.WriteStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -62,6 +59,7 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
   const startDir = process.cwd();
   if (fullArgv[0] === 'ctl') {
     try {
+      const { runCtl } = await import('./ctl.js');
       return await runCtl(fullArgv.slice(1), (flags) => resolveConfig({ argv: flags, env: readEnv(), cwd: startDir }), (text) => write(process.stdout, text));
     } catch (err) {
       return report(err);
@@ -70,7 +68,9 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
   // `narwhal dev APP`: the same server with development defaults (dev/dev.ts).
   const devMode = fullArgv[0] === 'dev';
   const argv = devMode ? fullArgv.slice(1) : fullArgv;
-  const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir, defaults: devMode ? DEV_DEFAULTS : undefined });
+  // The dev server's code is loaded only for the dev server (the master keeps a small footprint).
+  const DEV_DEFAULTS = devMode ? (await import('../dev/dev.js')).DEV_DEFAULTS : undefined;
+  const resolve = () => resolveConfig({ argv, env: readEnv(), cwd: startDir, defaults: DEV_DEFAULTS });
   let resolved: Resolved;
   try {
     resolved = await resolve();
@@ -101,10 +101,10 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     const cwd = process.cwd();
     const importApp = async () => {
       applyEnv(config.rawEnv);
-      return loadApp(config.app, cwd, config.interface);
+      return loadApp(config.app, cwd, config.interface, { mode: config.typescript });
     };
     if (config.checkConfig) {
-      loadTlsFiles(config);
+      (await import('../config/tls-files.js')).loadTlsFiles(config);
       const app = await importApp();
       write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
       return EXIT_CODES.OK;
@@ -112,7 +112,8 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     if (!config.reload) checkAppModule(config.app, cwd);
     if (config.daemon && !isDaemonChild()) return daemonize(startDir, config.enableStdioInheritance);
     let reloader: DevReloader | null = null;
-    const standby = config.reload ? new StandbySpawner() : null;
+    const dev = devMode || config.debug || config.reload ? await import('../dev/dev.js') : null;
+    const standby = config.reload ? new (await import('../dev/standby.js')).StandbySpawner() : null;
     const arbiter = new Arbiter({
       resolved,
       reresolve: resolve,
@@ -127,11 +128,11 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
       onReloadDone: (ok) => reloader?.reloadDone(ok),
       loadFailed: (generation) => reloader?.loadFailed(generation) ?? false,
     });
-    if (devMode) arbiter.logger.sink.write(devBanner(config));
-    for (const w of devMode || config.debug ? devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);
+    if (devMode) arbiter.logger.sink.write(dev!.devBanner(config));
+    for (const w of dev && (devMode || config.debug) ? dev.devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);
     if (config.staticMounts.length && !config.debug) arbiter.logger.warning('--static serves files only with --debug (narwhal dev); ignored');
-    if (config.reload) {
-      reloader = new DevReloader({ config, configFile: resolved.configFile, cwd, logger: arbiter.logger, reload: () => arbiter.reload() });
+    if (dev && config.reload) {
+      reloader = new dev.DevReloader({ config, configFile: resolved.configFile, cwd, logger: arbiter.logger, reload: () => arbiter.reload() });
     }
     try {
       return await arbiter.run();

@@ -62,6 +62,15 @@ export const SETTINGS = {
     summary: 'The app contract: fetch-style, node-style, or decided from the app.',
     docs: '`auto`: an object with a `fetch` method is fetch-style; a function is node-style when it declares two or more parameters (`(req, res)`, Express\'s `(req, res, next)`) and fetch-style otherwise. A fetch function that takes `(request, ctx)` needs `--interface fetch` (or export `{ fetch }`).',
   }),
+  typescript: setting({
+    name: 'typescript',
+    section: 'Config',
+    cli: ['--typescript'],
+    type: choice(['auto', 'node', 'tsx'] as const),
+    default: 'auto',
+    summary: 'How a TypeScript app is loaded: decided per app, Node\'s own type stripping, or tsx.',
+    docs: '`auto`: on a Node that strips types (`process.features.typescript`: Node 22.18+, 23.6+, 24) the app is imported by Node itself, with no compiler and no extra process; when stripping cannot run it (an enum, a namespace, a parameter property, decorators, JSX, a `.js` name for a `.ts` file, a tsconfig `paths` alias) the worker loads it through tsx instead and says so once at debug level. On an older Node, tsx. `node` forces Node\'s stripping (an error on a Node without it); `tsx` forces tsx. Stack traces name the TypeScript lines either way.',
+  }),
   ...DEBUG_SETTINGS,
   bind: setting({
     name: 'bind',

@@ -7,14 +7,16 @@
 import { closeSync, futimesSync } from 'node:fs';
 import { bootWorker, startWorkerProcess, type SpawnOptions, type StartedProcess } from '../master/spawn.js';
 import type { WorkerHandle } from '../master/worker-handle.js';
-import { STANDBY_ARG } from './standby-worker.js';
+import { STANDBY_ARG, STANDBY_TS_ARG } from './standby-arg.js';
 
 
 /** What a standby must share with the worker it becomes: its process was started with these. */
 function keyOf(opts: SpawnOptions): string {
   const c = opts.config;
-  return JSON.stringify([opts.cwd, c.app, c.rawEnv, c.workerTmpDir, opts.captureOutput, opts.listeners.map((l) => l.fd)]);
+  return JSON.stringify([opts.cwd, c.app, c.rawEnv, c.workerTmpDir, c.typescript, opts.captureOutput, opts.listeners.map((l) => l.fd)]);
 }
+
+const standbyArgs = (opts: SpawnOptions): string[] => [STANDBY_ARG, `${STANDBY_TS_ARG}${opts.config.typescript}`];
 
 interface Spare {
   readonly started: StartedProcess;
@@ -42,7 +44,7 @@ export class StandbySpawner {
     } else if (spare) {
       this.#discard(spare.started);
     }
-    const handle = bootWorker(started ?? startWorkerProcess(opts, [STANDBY_ARG]), opts);
+    const handle = bootWorker(started ?? startWorkerProcess(opts, standbyArgs(opts)), opts);
     // The next standby starts when this worker has booted, so the two do not compete for the CPU.
     const onMessage = (m: unknown) => {
       if ((m as { type?: string } | null)?.type !== 'ready') return;
@@ -55,7 +57,7 @@ export class StandbySpawner {
 
   #prepare(opts: SpawnOptions, key: string): void {
     if (this.#closed || this.#spare) return;
-    const started = startWorkerProcess(opts, [STANDBY_ARG]);
+    const started = startWorkerProcess(opts, standbyArgs(opts));
     started.child.on('error', () => {});
     const spare: Spare = { started, key, adopted: false };
     started.child.once('exit', () => {

@@ -10,7 +10,7 @@ import { ControlServer, type CtlHandler } from '../ctl/server.js';
 import type { Logger } from '../log/logger.js';
 import type { ScalingProbe } from '../metrics/master-metrics.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
-import { MetricsBridge } from './metrics-bridge.js';
+import type { MetricsBridge } from './metrics-bridge.js';
 import { Pidfile } from './pidfile.js';
 import type { Upgrade } from './upgrade.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -50,7 +50,8 @@ export class MasterResources {
   }
 
   async startMetrics(bind: string, workers: () => WorkerHandle[], scaling: () => ScalingProbe): Promise<void> {
-    this.#metrics = await MetricsBridge.start(bind, workers, scaling, this.#logger);
+    // prom-client is loaded only with --metrics-bind.
+    this.#metrics = await (await import('./metrics-bridge.js')).MetricsBridge.start(bind, workers, scaling, this.#logger);
   }
 
   async openControl(file: string, handler: CtlHandler): Promise<void> {

@@ -6,15 +6,15 @@ import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
-import { loadWorkerHooks, type WorkerHooks } from '../hooks/worker-hooks.js';
+import type { WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
-import { loadTlsFiles, type TlsFiles } from '../config/tls-files.js';
+import type { TlsFiles } from '../config/tls-files.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
 import { ProxyTrust } from '../http/proxy-headers.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
 import { createLogging, type Logging } from '../log/create.js';
-import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { Logger } from '../log/logger.js';
 import { Heartbeat } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
@@ -69,13 +69,15 @@ export class Worker {
     this.#installHandlers();
     this.#startSupervision();
     const dev = await this.#devTools();
-    const tls = this.#readTls();
+    const tls = await this.#readTls();
     if (tls === undefined) return;
     const app = await this.#loadApp(dev);
     if (!app) return;
     await this.#reportModules(dev.graph);
     const shedder = this.#boot.config.maxWorkers > 0 ? new Shedder() : null;
-    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks);
+    // prom-client is loaded only when there are metrics to keep.
+    const metrics = config.metricsBind ? await import('../metrics/worker-metrics.js') : null;
+    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks, metrics?.WorkerMetrics);
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     if (!(await this.#listen(server))) return;
     this.#server = server;
@@ -105,9 +107,12 @@ export class Worker {
   }
 
   /** The TLS files, read at every boot so a reload (HUP) serves renewed certificates; undefined when unreadable. */
-  #readTls(): TlsFiles | null | undefined {
+  async #readTls(): Promise<TlsFiles | null | undefined> {
+    const { config } = this.#boot;
+    // node:tls is loaded only when TLS is on; without --certfile there is nothing to read.
+    if (config.certfile === null && config.keyfile === null && config.caCerts === null && config.certReqs === 'none') return null;
     try {
-      return loadTlsFiles(this.#boot.config);
+      return (await import('../config/tls-files.js')).loadTlsFiles(config);
     } catch (err) {
       this.#fail('boot', err instanceof Error ? err.message : String(err));
       return undefined;
@@ -118,9 +123,11 @@ export class Worker {
   async #loadApp(dev: DevTools): Promise<LoadedApp | null> {
     const { config } = this.#boot;
     try {
-      if (this.#boot.configFile && this.#boot.workerHooks.length) this.#hooks = await loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
+      if (this.#boot.configFile && this.#boot.workerHooks.length) {
+        this.#hooks = await (await import('../hooks/worker-hooks.js')).loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
+      }
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
-      return await loadApp(config.app, process.cwd(), config.interface);
+      return await loadApp(config.app, process.cwd(), config.interface, { mode: config.typescript, note: (m) => this.#logger.debug(m) });
     } catch (err) {
       const files = dev.graph ? (await dev.graph.flush(), dev.graph.files()) : [];
       if (!dev.pages || files.length === 0) {
@@ -145,9 +152,9 @@ export class Worker {
     graph.onLateLoad(report);
   }
 
-  #createServer(app: LoadedApp, tls: TlsFiles | null, devHooks: DevTools['hooks']): HttpServer {
+  #createServer(app: LoadedApp, tls: TlsFiles | null, devHooks: DevTools['hooks'], Metrics?: typeof WorkerMetrics): HttpServer {
     const { config } = this.#boot;
-    const metrics = config.metricsBind ? this.#startMetrics(() => server.inFlight) : null;
+    const metrics = Metrics ? this.#startMetrics(Metrics, () => server.inFlight) : null;
     const recycle = new RecyclePolicy(config, (kind, reason) => {
       if (kind === 'memory') return this.#goDown('memory', reason, EXIT_CODES.OK);
       this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
@@ -191,8 +198,8 @@ export class Worker {
   }
 
   /** Prometheus counters, summed by the master at each scrape of --metrics-bind. */
-  #startMetrics(inFlight: () => number): WorkerMetrics {
-    const metrics = new WorkerMetrics(inFlight);
+  #startMetrics(Metrics: typeof WorkerMetrics, inFlight: () => number): WorkerMetrics {
+    const metrics = new Metrics(inFlight);
     this.#metrics = metrics;
     this.#channel.on('metrics-request', ({ id }) => {
       void metrics.snapshot().then((snapshot) => this.#channel.send({ type: 'metrics', id, snapshot }));
