@@ -48,6 +48,8 @@ export function refuseWith(res: ServerResponse, err: HttpError): void {
   const body = `${REASONS[err.status] ?? 'Error'}: ${err.message}\n`;
   res.shouldKeepAlive = false;
   const close = res.req.httpVersionMajor < 2 ? { connection: 'close' } : {};
-  res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...close });
+  // RFC 9110 15.5.6: a 405 lists the methods the target takes.
+  const allow = err.status === 405 ? { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } : {};
+  res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...allow, ...close });
   res.end(body);
 }

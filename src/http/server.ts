@@ -19,14 +19,18 @@ import { fetchAdapter } from './fetch-adapter.js';
 import { healthResponder, type HealthResponder } from './health.js';
 import { FetchConnection, type DirectDev, type FetchService } from './fetch-connection.js';
 import type { Exchange } from './fetch-exchange.js';
-import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './proxy-headers.js';
-import { HttpError, errorResponse, refuseWith } from './http-error.js';
+import type { ProxyTrust } from './proxy-headers.js';
+import { HttpError, refuseWith } from './http-error.js';
+import { answerAppError, gateClientError } from './policy/error-answer.js';
+import { DateField, applyForwarded } from './policy/forwarded.js';
+import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
+import { http1Settings, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
 import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
 import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
-import { createTlsServer, refusesPeer, type Http1Settings } from './tls.js';
+import { createTlsServer, refusesPeer } from './tls.js';
 import { Upgrades } from './upgrade.js';
 
 export interface HttpServerOptions {
@@ -69,22 +73,6 @@ export interface DrainOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Wraps a fetch handler so the request hooks see the Request and the status. */
-function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
-  return async (request, ctx) => {
-    hooks.preRequest?.(request);
-    const response = await handler(request, ctx);
-    hooks.postRequest?.(request, response instanceof Response ? response.status : 500);
-    return response;
-  };
-}
-
-/** Reads rawHeaders rather than req.headers, which node:http builds only when first asked. */
-function hasUpgradeField(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 7 && raw[i]!.toLowerCase() === 'upgrade') return true;
-  return false;
-}
-
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: net.Server[] = [];
@@ -96,8 +84,7 @@ export class HttpServer {
   readonly #health: HealthResponder | null;
   /** Set when plain HTTP/1.1 connections are served without node:http (a fetch-style app). */
   readonly #direct: FetchService | null;
-  #dateSecond = -1;
-  #dateText = '';
+  readonly #date = new DateField();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
   readonly #gate: GateOptions;
@@ -136,7 +123,7 @@ export class HttpServer {
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
     // Upgrade handlers take node:http's objects.
-    this.#native = this.#nativeParser() ? new NativeHttp1({ logger: options.logger, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
+    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
     const direct = app.kind === 'fetch' && !app.upgrade;
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
@@ -157,7 +144,7 @@ export class HttpServer {
         return server.#draining;
       },
       waitUntil: (p) => this.#waitUntil(p),
-      date: () => this.#date(),
+      date: () => this.#date.now(),
       started: (exchange, socket) => {
         this.#served++;
         const info: RequestInfo = { method: exchange.method, path: exchange.target, startedAt: Date.now() };
@@ -172,17 +159,6 @@ export class HttpServer {
         options.onRequestDone?.();
       },
     };
-  }
-
-  /** The Date field's value, made once a second. */
-  #date(): string {
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (second !== this.#dateSecond) {
-      this.#dateSecond = second;
-      this.#dateText = new Date(now).toUTCString();
-    }
-    return this.#dateText;
   }
 
   get requestsServed(): number {
@@ -208,34 +184,13 @@ export class HttpServer {
     return this.#upgrades?.open ?? 0;
   }
 
-  /** node:http's own parser reads the socket unless a leniency or the PROXY protocol needs the strict one. */
-  #nativeParser(): boolean {
-    const { parser, proxyMode, rules: r } = this.#options.gate;
-    return parser === 'native' && proxyMode === 'off' && !r.permitObsoleteFolding && !r.stripHeaderSpaces && !r.permitUnconventionalHttpMethod && !r.permitUnconventionalHttpVersion && !r.casefoldHttpMethod;
-  }
-
-  #http1Settings(native: boolean): Http1Settings {
-    const { rules, headLimit = 0, headerTimeoutMs } = this.#options.gate;
-    // Behind the gate every head is checked already, so the parser's own limit must not be tighter.
-    const gated = Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1);
-    return {
-      keepAliveTimeout: this.#options.keepalive * 1000,
-      maxHeaderSize: native && headLimit > 0 ? headLimit : gated,
-      // Gunicorn serves HTTP/1.1 requests without Host; the checks refuse repeated ones.
-      requireHostHeader: false,
-      // Bodies are timed per stall (--body-timeout), not per request.
-      requestTimeout: 0,
-      ...(native ? { headersTimeout: headerTimeoutMs, connectionsCheckingInterval: Math.max(250, Math.min(1000, headerTimeoutMs / 4)) } : {}),
-    };
-  }
-
   /** Starts accepting on an inherited listening socket. */
   listen(fd: number): Promise<void> {
     const tls = this.#options.tls;
     const native = this.#native !== null;
     if (this.#direct && !tls && !native) return this.#listenDirect(fd, this.#direct);
     const listener: Listener = native ? (req, res) => this.#checkNative(req, res) : this.#listener;
-    const http1 = this.#http1Settings(native);
+    const http1 = http1Settings(this.#options.gate, this.#options.keepalive, native);
     const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as http.Server;
     this.#setUp(server, native);
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls, native));
@@ -273,19 +228,13 @@ export class HttpServer {
       this.#native!.install(server);
       return;
     }
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
-      // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
-      if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
-        socket.end(errorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
-      }
-      socket.destroy();
-    });
+    server.on('clientError', gateClientError);
   }
 
   /** A connection a native listener's parser refused on its first request, read again by the strict gate. */
   #toStrict(socket: Socket, bytes: Buffer): void {
     if (!this.#strict) {
-      this.#strict = http.createServer(this.#http1Settings(false), this.#listener);
+      this.#strict = http.createServer(http1Settings(this.#options.gate, this.#options.keepalive, false), this.#listener);
       this.#setUp(this.#strict, false);
       this.#strict.on('connection', (s: Socket) => this.#attachGate(s));
     }
@@ -392,7 +341,7 @@ export class HttpServer {
       this.#options.onRequestDone?.();
     });
     if (this.#health?.(req, res, this.#draining)) return;
-    if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
+    if (this.#options.proxy && !applyForwarded(req, res, this.#options.proxy)) return;
     if (this.#options.intercept?.(req, res)) return;
     this.#requests.run(info, inner, req, res);
   }
@@ -416,40 +365,8 @@ export class HttpServer {
     };
   }
 
-  /** Leaves the request's scheme and client address on it; false when it was answered with a 400. */
-  #forwarded(req: IncomingMessage, res: ServerResponse, proxy: ProxyTrust): boolean {
-    try {
-      const info = proxy.resolve(req);
-      // A symbol-keyed, non-enumerable property: the one mark left on node:http's object.
-      if (info) Object.defineProperty(req, FORWARDED_INFO, { value: info });
-      return true;
-    } catch (err) {
-      // The strict gate answers these first; this is for a connection it could not attach to.
-      if (!(err instanceof ContradictorySchemeHeaders)) throw err;
-      refuseWith(res, new HttpError(400, err.message));
-      return false;
-    }
-  }
-
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
-    if (!res.writableEnded && (res.destroyed || req.socket.destroyed)) {
-      // The client left mid-request (its body stream or our writes failed): not the app's fault.
-      this.#options.logger.debug(`Client went away during ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent && this.#options.renderError) {
-      this.#options.renderError(err, req, res);
-    } else if (!res.headersSent) {
-      res.shouldKeepAlive = false;
-      // HTTP/2 forbids connection-specific fields; its stream ends on its own.
-      const close = req.httpVersionMajor < 2 ? { connection: 'close' } : {};
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', ...close });
-      res.end('Internal Server Error');
-    } else {
-      // Headers are out: only a broken connection tells the client the body is incomplete.
-      res.destroy(err instanceof Error ? err : new Error(String(err)));
-    }
+    answerAppError(err, req, res, this.#options.logger, this.#options.renderError);
   }
 
   #waitUntil(promise: Promise<unknown>): void {
