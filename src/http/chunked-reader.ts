@@ -9,7 +9,7 @@ const SIZE_LINE = /^([0-9A-Fa-f]{1,13})(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Fields that must not arrive after the body: framing, routing, control, credentials. */
-const FORBIDDEN_TRAILERS = new Set([
+export const FORBIDDEN_TRAILERS: ReadonlySet<string> = new Set([
   'content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
   'authorization', 'proxy-authorization', 'cookie', 'content-encoding', 'content-range',
 ]);

@@ -24,6 +24,10 @@ export interface GateOptions {
   readonly bodyTimeoutMs: number;
   /** The app takes upgrades (WebSocket): after an upgrade request the bytes are the app's, not HTTP. */
   readonly acceptUpgrades?: boolean;
+  /** `native`: node:http's parser reads plain and TLS HTTP/1.1 where no leniency needs the strict one (native-http1.ts). */
+  readonly parser?: 'strict' | 'native';
+  /** The largest request head, line and fields together (0: none). */
+  readonly headLimit?: number;
   /** Told about every rejected request (for the debug log). */
   readonly onReject?: (err: HttpError, socket: Socket) => void;
 }
@@ -123,6 +127,11 @@ export class ConnectionGate {
     this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
     this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
     this.#startHeaderTimer();
+  }
+
+  /** Reads bytes another reader took off the socket first (node:http's parser, before it refused them). */
+  feed(chunk: Buffer): void {
+    this.#onData(chunk);
   }
 
   /** Restores what a rewritten head stood for on node:http's request (head-fixups.ts). */
@@ -270,11 +279,12 @@ export class ConnectionGate {
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
     this.#lineEnd = lineEnd;
     const end = buf.indexOf(BLANK_LINE, Math.max(lineEnd, start + this.#scanFrom));
+    const headLimit = this.#opts.headLimit ?? 0;
     if (end < 0) {
-      if (buf.length - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+      if (buf.length - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && buf.length - start > headLimit + 2)) throw new HttpError(431, 'request head too large');
       return this.#needMore(buf, start);
     }
-    if (end - lineEnd - 2 > rules.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+    if (end - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && end - start + 2 > headLimit)) throw new HttpError(431, 'request head too large');
     this.#scanFrom = 0;
     this.#lineEnd = -1;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);

@@ -11,12 +11,27 @@ import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fe
 import { NodeRequestSource } from './node-source.js';
 import { clientAddressOf } from './proxy-headers.js';
 import { tlsInfo, type TlsInfo } from './tls.js';
+import { HttpError, refuseWith } from './http-error.js';
 
 export interface FetchAdapterOptions {
   /** Called when the app throws or rejects, or its body stream fails. */
   onError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
   /** Registers a promise the worker waits for before exiting. */
   waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * What the Fetch standard cannot carry, answered before the app: `new Request`
+ * refuses these methods and URLs with credentials. Null when the request can
+ * be a Request.
+ */
+export function fetchLimit(method: string, target: string): HttpError | null {
+  if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') return new HttpError(405, `fetch-style apps cannot receive ${method} (the Fetch standard forbids it)`);
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target)?.[1];
+    if (authority?.includes('@')) return new HttpError(400, 'credentials in the request target (a Request URL cannot carry them)');
+  }
+  return null;
 }
 
 export function notAResponse(value: unknown): TypeError {
@@ -70,7 +85,8 @@ class ServerResponseTarget implements ResponseTarget {
   }
 
   get destroyed(): boolean {
-    return this.#res.destroyed;
+    // An HTTP/2 response reset by the client: its stream is destroyed.
+    return this.#res.destroyed || (this.#res as { stream?: { destroyed: boolean } }).stream?.destroyed === true;
   }
 }
 
@@ -89,6 +105,11 @@ export function fetchAdapter(handler: FetchHandler, options: FetchAdapterOptions
     if (pending) pending.catch((err) => fail(err, req, res));
   };
   return (req, res) => {
+    const limit = fetchLimit(req.method ?? 'GET', req.url ?? '/');
+    if (limit) {
+      refuseWith(res, limit);
+      return;
+    }
     const ctx: FetchContext = new RequestContext(req, waitUntil);
     try {
       const result = handler(toRequest(new NodeRequestSource(req, res)), ctx);

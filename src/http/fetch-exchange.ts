@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FetchContext } from '../app/loader.js';
 import type { AccessRecord } from '../log/access-log.js';
 import { headAccessRecord } from './access-record.js';
-import { notAResponse } from './fetch-adapter.js';
+import { fetchLimit, notAResponse } from './fetch-adapter.js';
 import type { BodyTap, FetchConnection } from './fetch-connection.js';
 import { fieldValue } from './field-list.js';
 import { absoluteUrl, toRequest, type RequestSource } from './fetch-request.js';
@@ -198,6 +198,14 @@ export class Exchange implements RequestSource, ResponseTarget {
         return;
       }
     }
+    const limit = fetchLimit(head.method, head.target);
+    if (limit) {
+      this.#close = true;
+      const body = `${limit.message}\n`;
+      this.head(limit.status, undefined, ['content-type', 'text/plain; charset=utf-8', ...(limit.status === 405 ? ['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'] : []), 'connection', 'close']);
+      this.end(body);
+      return;
+    }
     if (service.dev) {
       const file = service.dev.staticResponse(head.method, head.target, (name) => fieldValue(head.headers, name, false));
       if (file) {
@@ -293,7 +301,7 @@ export class Exchange implements RequestSource, ResponseTarget {
       this.#framing = 'close';
       close = true;
     }
-    if (!connection) text += close ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${service.keepalive}\r\n`;
+    if (!connection) text += close ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(service.keepalive)}\r\n`;
     this.#close = close;
     this.#status = status;
     this.#responseHeaders = headers;

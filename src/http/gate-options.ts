@@ -24,6 +24,8 @@ export function gateOptions(config: Config): GateOptions {
     proxyMode: config.proxyProtocol,
     proxyAllowed: peerMatcher(config.proxyAllowIps),
     schemeTrusted: peerMatcher(config.forwardedAllowIps),
+    parser: config.httpParser,
+    headLimit: config.limitRequestHead,
     headerTimeoutMs: config.headerTimeout * 1000,
     bodyTimeoutMs: config.bodyTimeout * 1000,
   };

@@ -97,7 +97,7 @@ function checkAbsolute(target: string): void {
   if (authority.startsWith('[') ? !/^\[[0-9A-Fa-f:.]+\](?::\d*)?$/.test(authority) : /[[\]]/.test(authority)) bad('invalid request target');
 }
 
-function checkTarget(method: string, target: string): void {
+export function checkTarget(method: string, target: string): void {
   if (target === '') bad('empty request target');
   if (LINE_BAD.test(target)) bad('control character in request target');
   if (method === 'CONNECT') {
@@ -195,7 +195,7 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean,
   return { headers, changed, framed };
 }
 
-interface Framing {
+export interface Framing {
   body: number | 'chunked';
   forceClose: boolean;
   /** The Transfer-Encoding fields are not a lone `chunked` node:http can take as sent. */
@@ -218,7 +218,7 @@ function transferCoding(value: string, state: { chunked: boolean; forceClose: bo
 }
 
 /** `framed`: Fields.framed, in wire order so the first fault is the one reported. */
-function framing(framed: string[], minor: number, major: number): Framing {
+export function framing(framed: string[], minor: number, major: number): Framing {
   let length: number | null = null;
   let te = 0;
   let loneChunked = false;

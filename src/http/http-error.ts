@@ -2,6 +2,7 @@
 // with the status Gunicorn answers it with. Created by the head and body
 // readers; the connection gate turns them into a response. Runs in workers.
 
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -9,6 +10,7 @@ const REASONS: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
+  405: 'Method Not Allowed',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
@@ -39,4 +41,15 @@ export function endWithError(socket: Socket, status: number, graceMs = 2000): vo
   const timer = setTimeout(() => socket.destroy(), graceMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
+}
+
+/** Answers a refused request on node:http's response with its status and a one-line reason, and closes. */
+export function refuseWith(res: ServerResponse, err: HttpError): void {
+  const body = `${REASONS[err.status] ?? 'Error'}: ${err.message}\n`;
+  res.shouldKeepAlive = false;
+  const close = res.req.httpVersionMajor < 2 ? { connection: 'close' } : {};
+  // RFC 9110 15.5.6: a 405 lists the methods the target takes.
+  const allow = err.status === 405 ? { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } : {};
+  res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...allow, ...close });
+  res.end(body);
 }

@@ -6,22 +6,44 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { absoluteUrl, type RequestSource } from './fetch-request.js';
 import { schemeOf } from './proxy-headers.js';
 
-/** A pull-based body: nothing is read from the socket until the app reads. */
+/**
+ * A pull-based body: nothing is read from the socket until the app reads.
+ * Once the app cancels it, what still arrives is read and dropped (enqueueing
+ * into a cancelled stream throws). A body that ends before its length or last
+ * chunk (the client left, a reset) errors the stream: never a shorter body
+ * that looks complete.
+ */
 function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        controller.error(err);
+      };
       req.on('data', (chunk: Buffer) => {
+        if (settled) return;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      req.once('end', () => controller.close());
-      req.once('error', (err) => controller.error(err));
+      req.once('end', () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      req.once('error', fail);
+      req.once('aborted', () => fail(new Error('the request body was cut short: the client went away')));
+      req.once('close', () => {
+        if (!req.complete) fail(new Error('the request body was cut short: the connection closed'));
+      });
       req.pause();
     },
     pull() {
       req.resume();
     },
     cancel() {
+      settled = true;
       req.resume();
     },
   }, { highWaterMark: 1 });
@@ -46,10 +68,15 @@ function clientGone(res: ServerResponse): AbortSignal {
   const gone = () => {
     if (!res.writableFinished && !abort.signal.aborted) abort.abort();
   };
-  // An HTTP/2 stream's end is the end of the request body; its reset closes the response.
-  if ((res as { stream?: unknown }).stream !== undefined) {
-    if (res.closed) gone();
-    else res.once('close', gone);
+  // HTTP/2: a stream closed by the client's RST_STREAM carries its code; Node 20
+  // marks the response finished by then, so the code is what tells.
+  const stream = (res as { stream?: { rstCode?: number; closed: boolean; once(ev: 'close', fn: () => void): void } }).stream;
+  if (stream !== undefined) {
+    const reset = () => {
+      if (!abort.signal.aborted && ((stream.rstCode ?? 0) !== 0 || !res.writableEnded)) abort.abort();
+    };
+    if (stream.closed) reset();
+    else stream.once('close', reset);
     return abort.signal;
   }
   const socket = res.req.socket;

@@ -19,12 +19,18 @@ import { fetchAdapter } from './fetch-adapter.js';
 import { healthResponder, type HealthResponder } from './health.js';
 import { FetchConnection, type DirectDev, type FetchService } from './fetch-connection.js';
 import type { Exchange } from './fetch-exchange.js';
-import { ContradictorySchemeHeaders, FORWARDED_INFO, type ProxyTrust } from './proxy-headers.js';
-import { errorResponse } from './http-error.js';
+import type { ProxyTrust } from './proxy-headers.js';
+import { HttpError, refuseWith } from './http-error.js';
+import { answerAppError, gateClientError } from './policy/error-answer.js';
+import { DateField, applyForwarded } from './policy/forwarded.js';
+import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
+import { http1Settings, usesNativeParser } from './transport.js';
+import { NativeHttp1 } from './native-http1.js';
+import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
 import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
-import { createTlsServer, refusesPeer, type Http1Settings } from './tls.js';
+import { createTlsServer, refusesPeer } from './tls.js';
 import { Upgrades } from './upgrade.js';
 
 export interface HttpServerOptions {
@@ -67,22 +73,6 @@ export interface DrainOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Wraps a fetch handler so the request hooks see the Request and the status. */
-function withHooks(handler: FetchHandler, hooks: RequestHooks): FetchHandler {
-  return async (request, ctx) => {
-    hooks.preRequest?.(request);
-    const response = await handler(request, ctx);
-    hooks.postRequest?.(request, response instanceof Response ? response.status : 500);
-    return response;
-  };
-}
-
-/** Reads rawHeaders rather than req.headers, which node:http builds only when first asked. */
-function hasUpgradeField(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 7 && raw[i]!.toLowerCase() === 'upgrade') return true;
-  return false;
-}
-
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: net.Server[] = [];
@@ -94,13 +84,18 @@ export class HttpServer {
   readonly #health: HealthResponder | null;
   /** Set when plain HTTP/1.1 connections are served without node:http (a fetch-style app). */
   readonly #direct: FetchService | null;
-  #dateSecond = -1;
-  #dateText = '';
+  readonly #date = new DateField();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #gates = new WeakMap<Socket, ConnectionGate>();
   readonly #gate: GateOptions;
   readonly #sessions = new Http2Sessions();
   readonly #upgrades: Upgrades | null;
+  /** Set when node:http's own parser reads HTTP/1.1 (--http-parser native). */
+  readonly #native: NativeHttp1 | null;
+  /** The strict gate's server for connections a native listener hands over; made when first needed. */
+  #strict: http.Server | null = null;
+  /** Connections whose request was refused: what was pipelined behind it is not served. */
+  readonly #refused = new WeakSet<Socket>();
   #draining = false;
   #served = 0;
 
@@ -128,6 +123,7 @@ export class HttpServer {
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
     // Upgrade handlers take node:http's objects.
+    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
     const direct = app.kind === 'fetch' && !app.upgrade;
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
@@ -148,7 +144,7 @@ export class HttpServer {
         return server.#draining;
       },
       waitUntil: (p) => this.#waitUntil(p),
-      date: () => this.#date(),
+      date: () => this.#date.now(),
       started: (exchange, socket) => {
         this.#served++;
         const info: RequestInfo = { method: exchange.method, path: exchange.target, startedAt: Date.now() };
@@ -163,17 +159,6 @@ export class HttpServer {
         options.onRequestDone?.();
       },
     };
-  }
-
-  /** The Date field's value, made once a second. */
-  #date(): string {
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (second !== this.#dateSecond) {
-      this.#dateSecond = second;
-      this.#dateText = new Date(now).toUTCString();
-    }
-    return this.#dateText;
   }
 
   get requestsServed(): number {
@@ -201,46 +186,20 @@ export class HttpServer {
 
   /** Starts accepting on an inherited listening socket. */
   listen(fd: number): Promise<void> {
-    const { rules } = this.#options.gate;
-    const http1: Http1Settings = {
-      keepAliveTimeout: this.#options.keepalive * 1000,
-      // The gate has checked every head against the configured limits before
-      // the parser sees it, so the parser's own limits must not be tighter.
-      maxHeaderSize: Math.min(rules.limitRequestLine + rules.maxHeaderBytes + 256, 2 ** 31 - 1),
-      // Gunicorn serves HTTP/1.1 requests without Host; the gate refuses repeated ones.
-      requireHostHeader: false,
-      // Bodies are timed by the gate (--body-timeout), per stall, not per request.
-      requestTimeout: 0,
-    };
     const tls = this.#options.tls;
-    if (this.#direct && !tls) return this.#listenDirect(fd, this.#direct);
-    const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), this.#listener) : http.createServer(http1, this.#listener)) as http.Server;
-    server.maxHeadersCount = 0;
-    // A client that half-closes after sending still gets its answers (as from
-    // Gunicorn); by default node:http would abort the requests in flight.
-    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-    // On TLS listeners the gate reads the decrypted stream, behind node:http's listener.
-    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls));
+    const native = this.#native !== null;
+    if (this.#direct && !tls && !native) return this.#listenDirect(fd, this.#direct);
+    const listener: Listener = native ? (req, res) => this.#checkNative(req, res) : this.#listener;
+    const http1 = http1Settings(this.#options.gate, this.#options.keepalive, native);
+    const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as http.Server;
+    this.#setUp(server, native);
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls, native));
     if (tls) {
       server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) =>
         this.#options.logger.debug(`TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${err.code ?? err.message}`),
       );
     }
     if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
-    if (this.#upgrades) {
-      const upgrades = this.#upgrades;
-      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-        this.#connections.forget(socket);
-        upgrades.handle(req, socket, head);
-      });
-    }
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
-      // Only bytes the gate accepted reach the parser, so this is rare: a body cut short, a timeout.
-      if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
-        socket.end(errorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
-      }
-      socket.destroy();
-    });
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -250,6 +209,67 @@ export class HttpServer {
         resolve();
       });
     });
+  }
+
+  /** What every node:http server of this worker shares: limits, half-open clients, upgrades, parse errors. */
+  #setUp(server: http.Server, native: boolean): void {
+    server.maxHeadersCount = 0;
+    // A client that half-closes after sending still gets its answers (as from
+    // Gunicorn); by default node:http would abort the requests in flight.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    if (this.#upgrades) {
+      const upgrades = this.#upgrades;
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        this.#connections.forget(socket);
+        upgrades.handle(req, socket, head);
+      });
+    }
+    if (native) {
+      this.#native!.install(server);
+      return;
+    }
+    server.on('clientError', gateClientError);
+  }
+
+  /** A connection a native listener's parser refused on its first request, read again by the strict gate. */
+  #toStrict(socket: Socket, bytes: Buffer): void {
+    if (!this.#strict) {
+      this.#strict = http.createServer(http1Settings(this.#options.gate, this.#options.keepalive, false), this.#listener);
+      this.#setUp(this.#strict, false);
+      this.#strict.on('connection', (s: Socket) => this.#attachGate(s));
+    }
+    this.#strict.emit('connection', socket);
+    const gate = this.#gates.get(socket);
+    if (gate) gate.feed(bytes);
+    else socket.destroy();
+  }
+
+  /** Gunicorn's rules llhttp does not apply, on what it parsed; a refusal is answered here, the app never called. */
+  #checkNative(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    this.#native!.served(socket);
+    if (this.#refused.has(socket)) return;
+    try {
+      const verdict = checkParsed(req, this.#options.gate.rules, this.#options.gate.headLimit ?? 0);
+      if (verdict.forceClose) res.shouldKeepAlive = false;
+      if (verdict.chunked) guardTrailers(req, (name) => this.#refuse(req, res, new HttpError(400, `${name} is not allowed in trailers`)));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      this.#refuse(req, res, err);
+      return;
+    }
+    this.#listener(req, res);
+  }
+
+  #refuse(req: IncomingMessage, res: ServerResponse, err: HttpError): void {
+    const socket = req.socket;
+    this.#refused.add(socket);
+    this.#options.gate.onReject?.(err, socket);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    refuseWith(res, err);
   }
 
   #listenDirect(fd: number, service: FetchService): Promise<void> {
@@ -281,7 +301,7 @@ export class HttpServer {
     };
   }
 
-  #onConnection(socket: Socket, tls: TlsFiles | null | undefined): void {
+  #onConnection(socket: Socket, tls: TlsFiles | null | undefined, native: boolean): void {
     // Before the gate: a PROXY header replaces remoteAddress, and trust goes by the real peer.
     this.#options.proxy?.watch(socket);
     if (tls) {
@@ -294,7 +314,7 @@ export class HttpServer {
       if ((socket as TLSSocket).alpnProtocol === 'h2') return;
     }
     this.#connections.add(socket);
-    this.#attachGate(socket);
+    if (!native) this.#attachGate(socket);
   }
 
   #attachGate(socket: Socket): void {
@@ -321,7 +341,7 @@ export class HttpServer {
       this.#options.onRequestDone?.();
     });
     if (this.#health?.(req, res, this.#draining)) return;
-    if (this.#options.proxy && !this.#forwarded(req, res, this.#options.proxy)) return;
+    if (this.#options.proxy && !applyForwarded(req, res, this.#options.proxy)) return;
     if (this.#options.intercept?.(req, res)) return;
     this.#requests.run(info, inner, req, res);
   }
@@ -345,42 +365,8 @@ export class HttpServer {
     };
   }
 
-  /** Leaves the request's scheme and client address on it; false when it was answered with a 400. */
-  #forwarded(req: IncomingMessage, res: ServerResponse, proxy: ProxyTrust): boolean {
-    try {
-      const info = proxy.resolve(req);
-      // A symbol-keyed, non-enumerable property: the one mark left on node:http's object.
-      if (info) Object.defineProperty(req, FORWARDED_INFO, { value: info });
-      return true;
-    } catch (err) {
-      // The strict gate answers these first; this is for a connection it could not attach to.
-      if (!(err instanceof ContradictorySchemeHeaders)) throw err;
-      res.shouldKeepAlive = false;
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(`Bad Request: ${err.message}\n`);
-      return false;
-    }
-  }
-
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
-    if (!res.writableEnded && (res.destroyed || req.socket.destroyed)) {
-      // The client left mid-request (its body stream or our writes failed): not the app's fault.
-      this.#options.logger.debug(`Client went away during ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    this.#options.logger.exception(`Error handling request ${req.method} ${req.url}`, err);
-    if (!res.headersSent && this.#options.renderError) {
-      this.#options.renderError(err, req, res);
-    } else if (!res.headersSent) {
-      res.shouldKeepAlive = false;
-      // HTTP/2 forbids connection-specific fields; its stream ends on its own.
-      const close = req.httpVersionMajor < 2 ? { connection: 'close' } : {};
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21', ...close });
-      res.end('Internal Server Error');
-    } else {
-      // Headers are out: only a broken connection tells the client the body is incomplete.
-      res.destroy(err instanceof Error ? err : new Error(String(err)));
-    }
+    answerAppError(err, req, res, this.#options.logger, this.#options.renderError);
   }
 
   #waitUntil(promise: Promise<unknown>): void {

@@ -17,6 +17,9 @@ export interface Http1Settings {
   readonly maxHeaderSize: number;
   readonly requireHostHeader: boolean;
   readonly requestTimeout: number;
+  /** Native listeners only: node:http times the head itself (--header-timeout). */
+  readonly headersTimeout?: number;
+  readonly connectionsCheckingInterval?: number;
 }
 
 /** What a fetch-style app's `ctx.tls` holds for a TLS connection. */

@@ -1,0 +1,55 @@
+// The Node internals the HTTP layer reaches for, each with the probe that
+// decides whether it is usable and what happens when it is not. Used by the
+// native HTTP/1.1 listener in workers. The others, still beside their users:
+//   handle-io.ts: process.binding('stream_wrap'), socket._handle.onread and
+//     _unrefTimer (probe: loadStreamWrap/usableHandle; fallback: socket I/O);
+//   connection-gate.ts: node:http's one 'data' listener, socket._httpMessage,
+//     _paused, parser (probe: attach() returns null; fallback: no gate, warned);
+//   head-fixups.ts: IncomingMessage._addHeaderLines (only on rewritten heads);
+//   fetch-request.ts / fetch-response.ts: Node 20's Request/Response `state`
+//     symbols (probe at load; fallback: the public API);
+//   access-record.ts: ServerResponse._header (fallback: '').
+
+import net, { type Socket } from 'node:net';
+
+/** node:http's per-connection state on a socket (lib/_http_server.js). */
+interface HttpParserLike {
+  unconsume(): void;
+  remove?(): void;
+  free(): void;
+  finish?(): unknown;
+}
+
+type HttpSocket = Socket & { parser?: HttpParserLike | null; _httpMessage?: unknown; _handle?: { _consumed?: boolean } | null };
+
+/** The listeners node:http adds to a connection, by their function names on Node 20 and 24. */
+const NODE_LISTENER = /^(?:bound )?(?:socketOn(?:Close|Error|Drain|Data|End|Timeout)|onSocket(?:Resume|Pause))$/;
+const EVENTS = ['close', 'error', 'drain', 'data', 'end', 'timeout', 'resume', 'pause'] as const;
+
+/**
+ * Takes a connection back from node:http after its parser refused a request,
+ * so another server (the strict one) can read it afresh: node:http's
+ * listeners and parser are removed. Returns false, leaving the socket as it
+ * was, when node:http's state is not what this expects (then the caller
+ * answers 400 instead of re-reading).
+ */
+export function releaseFromHttp(socket: Socket): boolean {
+  const s = socket as HttpSocket;
+  const parser = s.parser;
+  if (!parser || typeof parser.unconsume !== 'function' || typeof parser.free !== 'function') return false;
+  const found = EVENTS.flatMap((ev) => socket.listeners(ev).filter((fn) => NODE_LISTENER.test(fn.name)).map((fn) => [ev, fn] as const));
+  // socketOnData, socketOnEnd, socketOnClose at least (socketOnError removes itself on a parse error).
+  if (!['data', 'end', 'close'].every((ev) => found.some(([e]) => e === ev))) return false;
+  for (const [ev, fn] of found) socket.removeListener(ev, fn as (...args: unknown[]) => void);
+  parser.unconsume();
+  if (s._handle) s._handle._consumed = false;
+  parser.remove?.();
+  parser.free();
+  s.parser = null;
+  s._httpMessage = null;
+  // node:http wraps these to notice data listeners; the next server wraps them again.
+  socket.on = net.Socket.prototype.on;
+  socket.addListener = net.Socket.prototype.addListener;
+  socket.prependListener = net.Socket.prototype.prependListener;
+  return true;
+}
