@@ -1,0 +1,97 @@
+// The faster Request/Response classes for fetch-style apps, and the seam the
+// fetch adapter uses. The worker calls installLightClasses() once, before the
+// app is imported, when `fetch_classes = light`; the adapter then calls
+// makeRequest() per request and readResponse() on what the app returned.
+// Runs in workers only; the master never loads it.
+//
+// API for the adapter:
+// - installLightClasses(scope = globalThis): replaces Request, Response and
+//   fetch in `scope` (fetch so that it accepts a light Request and returns
+//   Responses of the installed class). Idempotent; returns what it replaced.
+// - makeRequest(method, url, rawHeaders, body, signal): the app's Request. `url`
+//   is absolute; `rawHeaders` flat [name, value, ...] (`:`-names skipped); `body`
+//   a BodySource whose stream() is called only when the app reads the body
+//   (ignored for GET and HEAD); `signal` aborts when the client goes away.
+//   With the light classes not installed it returns Node's own Request. A
+//   method Node's Request refuses (CONNECT, TRACE, a bad token) throws its TypeError.
+// - readResponse(value): status, statusText, headers (flat, lower-case, each
+//   Set-Cookie apart) and body (string | Uint8Array | ReadableStream | null) of a
+//   Response of either kind, or null when `value` is no Response. A light
+//   Response is never turned into Node's for this; its plain body counts as
+//   read, as Node's would after the server streamed it.
+
+import { flatHeaders } from './header-pairs.js';
+import { handoffRequest, isLightRequest, LightRequest, makeIncoming, type BodySource } from './light-request.js';
+import { isLightResponse, LightResponse, readLightParts, wrapResponse, type ResponseParts } from './light-response.js';
+
+export type { BodySource } from './light-request.js';
+export type { ResponseParts } from './light-response.js';
+
+const NodeRequest = globalThis.Request;
+const NodeResponse = globalThis.Response;
+const nodeFetch = globalThis.fetch;
+
+/** The classes in place before installLightClasses() ran (Node's own). */
+export const NODE_CLASSES = { Request: NodeRequest, Response: NodeResponse, fetch: nodeFetch } as const;
+
+type FetchFn = typeof globalThis.fetch;
+
+/** Node's fetch, taking a light Request and answering with the installed Response class. */
+function lightFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const source = isLightRequest(input) ? handoffRequest(input) : input;
+  return nodeFetch(source, init).then(wrapResponse);
+}
+Object.defineProperty(lightFetch, 'name', { value: nodeFetch.name });
+Object.defineProperty(lightFetch, 'length', { value: nodeFetch.length });
+
+export interface InstalledScope {
+  Request: typeof Request;
+  Response: typeof Response;
+  fetch: FetchFn;
+}
+
+/** Swaps the globals (property attributes kept); returns what was there before. */
+export function installLightClasses(scope: InstalledScope = globalThis): InstalledScope {
+  const before = { Request: scope.Request, Response: scope.Response, fetch: scope.fetch };
+  const replace = (key: keyof InstalledScope, value: unknown) => {
+    const desc = Object.getOwnPropertyDescriptor(scope, key) ?? { writable: true, enumerable: false, configurable: true };
+    Object.defineProperty(scope, key, { ...desc, value });
+  };
+  replace('Request', LightRequest);
+  replace('Response', LightResponse);
+  replace('fetch', lightFetch);
+  return before;
+}
+
+/** True when `scope` holds the light classes. */
+export function lightClassesInstalled(scope: InstalledScope = globalThis): boolean {
+  return scope.Response === (LightResponse as unknown as typeof Response);
+}
+
+/** The Request handed to the app; see the API notes at the top of this file. */
+export function makeRequest(
+  method: string,
+  url: string,
+  rawHeaders: readonly string[],
+  body: BodySource | null,
+  signal: AbortSignal | null,
+  scope: InstalledScope = globalThis,
+): Request {
+  if (lightClassesInstalled(scope)) return makeIncoming({ method, url, rawHeaders, body, signal });
+  const headers = new Headers();
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.charCodeAt(0) !== 58) headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (signal) init.signal = signal;
+  if (body && method !== 'GET' && method !== 'HEAD') {
+    init.body = body.stream();
+    init.duplex = 'half';
+  }
+  return new NodeRequest(url, init);
+}
+
+/** What to send for `value`; null when it is no Response (the adapter answers 500). */
+export function readResponse(value: unknown): ResponseParts | null {
+  if (isLightResponse(value)) return readLightParts(value);
+  if (!(value instanceof NodeResponse)) return null;
+  return { status: value.status, statusText: value.statusText, headers: flatHeaders(value.headers), body: value.body };
+}

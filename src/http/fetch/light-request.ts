@@ -1,0 +1,135 @@
+// The Request class apps get once install.ts has swapped the globals in a
+// worker. A Request the server makes (makeIncoming) answers method, url,
+// headers and signal from what was parsed, and builds Node's own Request only
+// when the app reaches for its body or another member; one an app makes with
+// `new Request(...)` is Node's Request inside from the start.
+
+import { shapeLike } from './node-shape.js';
+
+const NodeRequest = globalThis.Request;
+const INTERNAL: unique symbol = Symbol('light request');
+// Methods Node's Request keeps as given; any other spelling goes through its normalization (or its TypeError).
+const PLAIN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+
+/** A request body not yet read; `stream()` is called at most once, when the app first reaches for the body. */
+export interface BodySource {
+  stream(): ReadableStream<Uint8Array>;
+}
+
+interface Incoming {
+  method: string;
+  url: string;
+  rawHeaders: readonly string[];
+  body: BodySource | null;
+  signal: AbortSignal | null;
+}
+
+type RequestInitFull = RequestInit & { duplex?: 'half' };
+
+export class LightRequest {
+  #real: Request | null = null;
+  /** Set for a request the server made; null once Node's Request holds everything (app-made, clone). */
+  #incoming: Incoming | null = null;
+  #href: string | null = null;
+  #headers: Headers | null = null;
+  #signal: AbortSignal | null = null;
+
+  constructor(input: unknown, init: unknown = undefined) {
+    if (input === INTERNAL) {
+      const from = init as { incoming?: Incoming; real?: Request };
+      if (from.incoming) this.#incoming = from.incoming;
+      else this.#real = from.real!;
+      return;
+    }
+    const source = typeof input === 'object' && input !== null && #incoming in input ? input.#handoff() : input;
+    this.#real = new NodeRequest(source as RequestInfo, init as RequestInit);
+  }
+
+  static isLight(value: unknown): value is LightRequest {
+    return typeof value === 'object' && value !== null && #incoming in value;
+  }
+
+  /** A server-made Request, or Node's own when the method needs Node's normalization. */
+  static incoming(fields: Incoming): Request {
+    if (!PLAIN_METHODS.has(fields.method)) {
+      const light = new LightRequest(INTERNAL, { incoming: fields });
+      return wrapRequest(light.#realize());
+    }
+    return new LightRequest(INTERNAL, { incoming: fields }) as unknown as Request;
+  }
+
+  static wrap(real: Request): Request {
+    return new LightRequest(INTERNAL, { real }) as unknown as Request;
+  }
+
+  /** Node's Request with this one's current state, for Node's code (fetch, new Request) to read. */
+  static handoff(value: object): Request {
+    return (value as LightRequest).#handoff();
+  }
+
+  static realOf(value: object): Request {
+    return (value as LightRequest).#realize();
+  }
+
+  #handoff(): Request {
+    const real = this.#realize();
+    // The app may have changed the headers after Node's Request was built from them.
+    return this.#incoming ? new NodeRequest(real, { headers: this.headers }) : real;
+  }
+
+  #realize(): Request {
+    if (this.#real) return this.#real;
+    const incoming = this.#incoming!;
+    const init: RequestInitFull = { method: incoming.method, headers: this.headers, signal: this.signal };
+    if (incoming.body && incoming.method !== 'GET' && incoming.method !== 'HEAD') {
+      init.body = incoming.body.stream();
+      init.duplex = 'half';
+    }
+    return (this.#real = new NodeRequest(incoming.url, init));
+  }
+
+  get method(): string {
+    return this.#incoming ? this.#incoming.method : this.#real!.method;
+  }
+
+  get url(): string {
+    if (!this.#incoming) return this.#real!.url;
+    // Parsed and serialized as Node's Request does (`/a/../b`, `Host: EXAMPLE`).
+    return (this.#href ??= new URL(this.#incoming.url).href);
+  }
+
+  get headers(): Headers {
+    if (!this.#incoming) return this.#real!.headers;
+    if (this.#headers) return this.#headers;
+    const headers = new Headers();
+    const raw = this.#incoming.rawHeaders;
+    // HTTP/2 pseudo-headers are in the method and URL already.
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.charCodeAt(0) !== 58 /* : */) headers.append(raw[i]!, raw[i + 1]!);
+    return (this.#headers = headers);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#incoming) return this.#real!.signal;
+    return (this.#signal ??= this.#incoming.signal ?? new AbortController().signal);
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    const incoming = this.#incoming;
+    if (incoming && !this.#real && (incoming.body === null || incoming.method === 'GET' || incoming.method === 'HEAD')) return null;
+    return this.#realize().body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#real ? this.#real.bodyUsed : false;
+  }
+
+  clone(): Request {
+    return wrapRequest(this.#incoming ? new NodeRequest(this.#realize().clone(), { headers: this.headers }) : this.#real!.clone());
+  }
+}
+
+export const isLightRequest = LightRequest.isLight;
+export const wrapRequest = LightRequest.wrap;
+export const handoffRequest = LightRequest.handoff;
+export const makeIncoming = LightRequest.incoming;
+shapeLike(LightRequest, NodeRequest, LightRequest.realOf);
