@@ -110,7 +110,6 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     });
     if (devMode) arbiter.logger.sink.write(devBanner(config));
     for (const w of devMode || config.debug ? devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);
-    if (config.staticMounts.length && !config.debug) arbiter.logger.warning('--static serves files only with --debug (narwhal dev); ignored');
     if (config.reload) {
       reloader = new DevReloader({ config, configFile: resolved.configFile, cwd, logger: arbiter.logger, reload: () => arbiter.reload() });
     }
