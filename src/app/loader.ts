@@ -107,7 +107,9 @@ function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): u
     }
     if (next === undefined) {
       const where = i === 0 ? `${spec.module} has no export "${part}" (its exports: ${exportNames(mod)})` : `${spec.attr.slice(0, i).join('.')} has no property "${part}"`;
-      throw new NotAnAppError(`cannot find the app ${shown}: ${where}`);
+      const message = `cannot find the app ${shown}: ${where}`;
+      // Only a module without a default export may be a script that starts its own server.
+      throw spec.attr.length === 1 && part === 'default' ? new NotAnAppError(message) : new NarwhalError('APP_LOAD', message);
     }
     value = next;
   }
@@ -186,7 +188,9 @@ function asLoadedApp(value: unknown, mod: Record<string, unknown>, shown: string
     return { kind: 'node', listener: choice.guessed ? checkedNode(listener, shown, choice.rule) : listener, name: shown, upgrade };
   }
   const got = value === null ? 'null' : typeof value;
-  throw new NotAnAppError(
+  // An empty object is a CommonJS script's untouched module.exports: it may be starting a server.
+  const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
+  throw new (empty ? NotAnAppError : NarwhalError.bind(null, 'APP_LOAD'))(
     `the app ${shown} is ${got === 'object' ? 'an object without a fetch method' : `a ${got}`}, not an app: export a fetch(request) function, an object with fetch(request), or a (req, res) listener, or call listen() on a server${iface !== 'auto' ? ` (--interface ${iface})` : ''}`,
   );
 }
