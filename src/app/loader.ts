@@ -9,6 +9,7 @@ import { NarwhalError, describeError } from '../errors.js';
 import { parseAppSpec, type AppSpec } from './spec.js';
 import { welcomeApp } from './welcome.js';
 import { TS_FILE, TsxRegistration, importTypeScript, type TypeScriptOptions } from './typescript.js';
+import { checkedFetch, checkedNode, chooseInterface, type Interface } from './contract.js';
 import type { TlsInfo } from '../http/tls.js';
 import type { UpgradeHandler } from '../http/upgrade.js';
 
@@ -31,7 +32,8 @@ export type LoadedApp =
   | { readonly kind: 'fetch'; readonly handler: FetchHandler; readonly name: string; readonly upgrade?: UpgradeHandler | undefined }
   | { readonly kind: 'node'; readonly listener: NodeListener; readonly name: string; readonly upgrade?: UpgradeHandler | undefined };
 
-export type Interface = 'auto' | 'fetch' | 'node';
+export type { Interface } from './contract.js';
+export { detectInterface } from './contract.js';
 
 const EXTENSIONS = ['', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs'];
 
@@ -66,16 +68,6 @@ function exportNames(mod: Record<string, unknown>): string {
   return names.length ? names.join(', ') : 'none';
 }
 
-/** Decides fetch or node for a value; see the `interface` setting for the rule. */
-export function detectInterface(value: unknown, iface: Interface): 'fetch' | 'node' | null {
-  const hasFetch = value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { fetch?: unknown }).fetch === 'function';
-  if (iface === 'fetch') return hasFetch || typeof value === 'function' ? 'fetch' : null;
-  if (iface === 'node') return typeof value === 'function' ? 'node' : null;
-  if (hasFetch) return 'fetch';
-  if (typeof value === 'function') return value.length >= 2 ? 'node' : 'fetch';
-  return null;
-}
-
 async function importModule(file: string, shown: string, ts: TypeScriptOptions): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   try {
@@ -96,6 +88,13 @@ function esModuleInterop(mod: Record<string, unknown>): Record<string, unknown> 
   return inner && typeof inner === 'object' && inner['__esModule'] === true ? inner : mod;
 }
 
+/** The module has no such export, or its value is not an app: a listen() script may still be starting its server. */
+export class NotAnAppError extends NarwhalError {
+  constructor(message: string) {
+    super('APP_LOAD', message);
+  }
+}
+
 function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): unknown {
   let value: unknown = mod;
   for (const [i, part] of spec.attr.entries()) {
@@ -106,7 +105,9 @@ function pickAttr(mod: Record<string, unknown>, spec: AppSpec, shown: string): u
     }
     if (next === undefined) {
       const where = i === 0 ? `${spec.module} has no export "${part}" (its exports: ${exportNames(mod)})` : `${spec.attr.slice(0, i).join('.')} has no property "${part}"`;
-      throw new NarwhalError('APP_LOAD', `cannot find the app ${shown}: ${where}`);
+      const message = `cannot find the app ${shown}: ${where}`;
+      // Only a module without a default export may be a script that starts its own server.
+      throw spec.attr.length === 1 && part === 'default' ? new NotAnAppError(message) : new NarwhalError('APP_LOAD', message);
     }
     value = next;
   }
@@ -123,9 +124,16 @@ function upgradeHandler(value: unknown, mod: Record<string, unknown>): UpgradeHa
   return typeof mod['upgrade'] === 'function' ? (mod['upgrade'] as UpgradeHandler) : undefined;
 }
 
-/** Imports the app named by `specText` (or the welcome app when null) and returns its handler. */
-export async function loadApp(specText: string | null, cwd: string, iface: Interface, ts: TypeScriptOptions = {}): Promise<LoadedApp> {
-  if (specText === null) return { kind: 'fetch', handler: welcomeApp, name: 'welcome' };
+/** An imported app module, before its export is taken as an app. */
+export interface ImportedModule {
+  readonly mod: Record<string, unknown>;
+  readonly spec: AppSpec;
+  /** `module:attr` for messages. */
+  readonly shown: string;
+}
+
+/** Imports the module `specText` names (whatever it does while it loads). */
+export async function importAppModule(specText: string, cwd: string, ts: TypeScriptOptions = {}): Promise<ImportedModule> {
   let spec: AppSpec;
   try {
     spec = parseAppSpec(specText);
@@ -137,7 +145,14 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
   if (!file) {
     throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
   }
-  const mod = esModuleInterop(await importModule(file, shown, ts));
+  return { mod: esModuleInterop(await importModule(file, shown, ts)), spec, shown };
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+
+/** The imported module's app: the export, called when it is a factory, awaited when it is a promise. */
+export async function appFromModule(imported: ImportedModule, iface: Interface): Promise<LoadedApp> {
+  const { mod, spec, shown } = imported;
   let value = pickAttr(mod, spec, shown);
   if (spec.args) {
     if (typeof value !== 'function') throw new NarwhalError('APP_LOAD', `the app ${shown} is not a function, so it cannot be called as a factory`);
@@ -147,17 +162,39 @@ export async function loadApp(specText: string | null, cwd: string, iface: Inter
       throw new NarwhalError('APP_LOAD', `the app factory ${shown} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e, detail: describeError(e) });
     }
   }
-  const kind = detectInterface(value, iface);
+  // An app built asynchronously (`export default createApp()` with an async createApp).
+  if (isThenable(value)) {
+    try {
+      value = await value;
+    } catch (e) {
+      throw new NarwhalError('APP_LOAD', `the app ${shown} is a promise that rejected: ${e instanceof Error ? e.message : String(e)}`, { cause: e, detail: describeError(e) });
+    }
+  }
+  return asLoadedApp(value, mod, shown, iface);
+}
+
+function asLoadedApp(value: unknown, mod: Record<string, unknown>, shown: string, iface: Interface): LoadedApp {
+  const choice = chooseInterface(value, iface);
   const upgrade = upgradeHandler(value, mod);
-  if (kind === 'fetch') {
+  if (choice?.kind === 'fetch') {
     const fetchMethod = (value as { fetch?: unknown }).fetch;
     const handler: FetchHandler = typeof fetchMethod === 'function' ? (fetchMethod.bind(value) as FetchHandler) : (value as FetchHandler);
-    return { kind, handler, name: shown, upgrade };
+    return { kind: 'fetch', handler: choice.guessed ? checkedFetch(handler, shown, choice.rule) : handler, name: shown, upgrade };
   }
-  if (kind === 'node') return { kind, listener: value as NodeListener, name: shown, upgrade };
+  if (choice?.kind === 'node') {
+    const listener = value as NodeListener;
+    return { kind: 'node', listener: choice.guessed ? checkedNode(listener, shown, choice.rule) : listener, name: shown, upgrade };
+  }
   const got = value === null ? 'null' : typeof value;
-  throw new NarwhalError(
-    'APP_LOAD',
-    `the app ${shown} is ${got === 'object' ? 'an object without a fetch method' : `a ${got}`}, not an app: export a fetch(request) function, an object with fetch(request), or a (req, res) listener${iface !== 'auto' ? ` (--interface ${iface})` : ''}`,
+  // An empty object is a CommonJS script's untouched module.exports: it may be starting a server.
+  const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
+  throw new (empty ? NotAnAppError : NarwhalError.bind(null, 'APP_LOAD'))(
+    `the app ${shown} is ${got === 'object' ? 'an object without a fetch method' : `a ${got}`}, not an app: export a fetch(request) function, an object with fetch(request), or a (req, res) listener, or call listen() on a server${iface !== 'auto' ? ` (--interface ${iface})` : ''}`,
   );
+}
+
+/** Imports the app named by `specText` (or the welcome app when null) and returns its handler. */
+export async function loadApp(specText: string | null, cwd: string, iface: Interface, ts: TypeScriptOptions = {}): Promise<LoadedApp> {
+  if (specText === null) return { kind: 'fetch', handler: welcomeApp, name: 'welcome' };
+  return appFromModule(await importAppModule(specText, cwd, ts), iface);
 }

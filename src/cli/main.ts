@@ -130,7 +130,6 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     });
     if (devMode) arbiter.logger.sink.write(dev!.devBanner(config));
     for (const w of dev && (devMode || config.debug) ? dev.devWarnings(config, readEnv().NODE_ENV) : []) arbiter.logger.warning(w);
-    if (config.staticMounts.length && !config.debug) arbiter.logger.warning('--static serves files only with --debug (narwhal dev); ignored');
     if (dev && config.reload) {
       reloader = new dev.DevReloader({ config, configFile: resolved.configFile, cwd, logger: arbiter.logger, reload: () => arbiter.reload() });
     }

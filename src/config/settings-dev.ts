@@ -38,7 +38,7 @@ export const DEBUG_SETTINGS = {
     cli: ['--static'],
     type: list(staticMount),
     default: [],
-    summary: 'Serve a directory of static files under a URL prefix: `--static /prefix=dir` (repeatable; needs --debug).',
-    docs: 'As Django\'s runserver does in development: content types from the file extension, `ETag` and `Last-Modified` with 304 answers, single `Range` requests (206/416), and no path traversal outside the directory. Only with `--debug` (so in `narwhal dev`); in production let a proxy or CDN serve static files.',
+    summary: 'Serve a directory of static files under a URL prefix: `--static /prefix=dir` (repeatable).',
+    docs: 'In production and in `narwhal dev`: content types from the file extension, `ETag` and `Last-Modified` with 304 answers, single `Range` requests (206/416), a precompressed `file.br` or `file.gz` beside the file when the client accepts it (`Vary: Accept-Encoding`), `Cache-Control: public, max-age=31536000, immutable` for hashed assets (`/_next/static/`, `/_app/immutable/`, `/_astro/`, `/_nuxt/`, or a name like `index-BdQq_3hO.js`) and `no-cache` (revalidate) for the rest, and no path outside the directory (symlinks included). Requests under the prefix never reach the app; only GET and HEAD are answered (405 otherwise). A CDN in front still saves the workers the bytes.',
   }),
 } as const;

@@ -2,7 +2,6 @@
 // inherited sockets, heartbeat, and drain on TERM. Created by worker/main.ts;
 // the master's record of a worker is master/worker-handle.ts.
 
-import { loadApp } from '../app/loader.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
@@ -25,6 +24,9 @@ import { Shedder } from './shedding.js';
 import { procName, setProcessTitle } from '../process-title.js';
 import type { LoadedApp } from '../app/loader.js';
 import type { Prepared } from '../dev/standby-worker.js';
+import { guardProcess, loadWorkerApp, type ScriptGuard } from './listen-app.js';
+import { ListenServing } from './listen-serving.js';
+import { productionDirect, productionStatic } from '../static/handler.js';
 
 /** What the dev server adds to a worker: the module graph (--reload) and the debug pages (--debug). */
 interface DevTools {
@@ -38,9 +40,11 @@ export class Worker {
   readonly #channel: Channel<WorkerMessage, MasterMessage>;
   readonly #logger: Logger;
   readonly #logging: Logging;
-  #server: HttpServer | null = null;
+  #server: HttpServer | ListenServing | null = null;
+  #guard: ScriptGuard | null = null;
   #hooks: WorkerHooks = {};
   #metrics: WorkerMetrics | null = null;
+  #Metrics: typeof WorkerMetrics | null = null;
   readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
   #watchdog: Watchdog | null = null;
@@ -67,17 +71,19 @@ export class Worker {
     const { config } = this.#boot;
     setProcessTitle('worker', procName(config));
     this.#installHandlers();
+    this.#guard = guardProcess(this.#logger);
     this.#startSupervision();
     const dev = await this.#devTools();
     const tls = await this.#readTls();
     if (tls === undefined) return;
+    // prom-client is loaded only when there are metrics to keep.
+    this.#Metrics = config.metricsBind ? (await import('../metrics/worker-metrics.js')).WorkerMetrics : null;
     const app = await this.#loadApp(dev);
     if (!app) return;
     await this.#reportModules(dev.graph);
+    if (app instanceof ListenServing) return this.#serveScript(app);
     const shedder = this.#boot.config.maxWorkers > 0 ? new Shedder() : null;
-    // prom-client is loaded only when there are metrics to keep.
-    const metrics = config.metricsBind ? await import('../metrics/worker-metrics.js') : null;
-    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks, metrics?.WorkerMetrics);
+    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks);
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     if (!(await this.#listen(server))) return;
     this.#server = server;
@@ -120,14 +126,22 @@ export class Worker {
   }
 
   /** The app, or with --debug the load-error page; null when the worker could not boot. */
-  async #loadApp(dev: DevTools): Promise<LoadedApp | null> {
+  async #loadApp(dev: DevTools): Promise<LoadedApp | ListenServing | null> {
     const { config } = this.#boot;
     try {
       if (this.#boot.configFile && this.#boot.workerHooks.length) {
         this.#hooks = await (await import('../hooks/worker-hooks.js')).loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       }
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
-      return await loadApp(config.app, process.cwd(), config.interface, { mode: config.typescript, note: (m) => this.#logger.debug(m) });
+      return await loadWorkerApp({
+        config,
+        cwd: process.cwd(),
+        listeners: this.#boot.listeners,
+        logger: this.#logger,
+        first: this.#boot.workerId === 1,
+        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static() }),
+        typescript: { mode: config.typescript, note: (m) => this.#logger.debug(m) },
+      });
     } catch (err) {
       const files = dev.graph ? (await dev.graph.flush(), dev.graph.files()) : [];
       if (!dev.pages || files.length === 0) {
@@ -152,19 +166,13 @@ export class Worker {
     graph.onLateLoad(report);
   }
 
-  #createServer(app: LoadedApp, tls: TlsFiles | null, devHooks: DevTools['hooks'], Metrics?: typeof WorkerMetrics): HttpServer {
+  #createServer(app: LoadedApp, tls: TlsFiles | null, devHooks: DevTools['hooks']): HttpServer {
     const { config } = this.#boot;
-    const metrics = Metrics ? this.#startMetrics(Metrics, () => server.inFlight) : null;
-    const recycle = new RecyclePolicy(config, (kind, reason) => {
-      if (kind === 'memory') return this.#goDown('memory', reason, EXIT_CODES.OK);
-      this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
-      this.#channel.send({ type: 'recycle', kind, reason });
-    });
-    this.#recycle = recycle;
+    const sinks = this.#requestSinks(() => server.inFlight);
     const server: HttpServer = new HttpServer(app, {
-      onRequestDone: () => recycle.requestDone(server.requestsServed),
+      onRequestDone: () => sinks.onRequestDone(server.requestsServed),
       logger: this.#logger,
-      access: metrics ? [...this.#logging.access, metrics] : this.#logging.access,
+      access: sinks.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
       gate: {
@@ -173,13 +181,47 @@ export class Worker {
       },
       tls,
       hooks: this.#requestHooks(),
-      intercept: devHooks?.intercept,
+      intercept: devHooks?.intercept ?? this.#static(),
       renderError: devHooks?.renderError,
-      dev: devHooks,
+      dev: devHooks ?? this.#directStatic(),
       proxy: new ProxyTrust({ allowIps: config.forwardedAllowIps, secureSchemeHeaders: config.secureSchemeHeaders, forwardedForHeader: config.forwardedForHeader }),
       healthPath: config.healthPath || null,
     });
     return server;
+  }
+
+  /** Where each finished request is told: access logs, metrics, the recycle count. */
+  #requestSinks(inFlight: () => number): { access: import('../log/access-log.js').AccessSink[]; onRequestDone: (served: number) => void } {
+    const { config } = this.#boot;
+    const metrics = this.#Metrics ? this.#startMetrics(this.#Metrics, inFlight) : null;
+    const recycle = (this.#recycle ??= new RecyclePolicy(config, (kind, reason) => {
+      if (kind === 'memory') return this.#goDown('memory', reason, EXIT_CODES.OK);
+      this.#logger.info(`Worker ${process.pid} ${reason}; asking to be recycled`);
+      this.#channel.send({ type: 'recycle', kind, reason });
+    }));
+    return { access: metrics ? [...this.#logging.access, metrics] : [...this.#logging.access], onRequestDone: (served) => recycle.requestDone(served) };
+  }
+
+  /** --static in production (with --debug the dev hooks serve it). */
+  #static(): ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean) | undefined {
+    const { staticMounts } = this.#boot.config;
+    return staticMounts.length ? productionStatic(staticMounts, process.cwd()) : undefined;
+  }
+
+  /** --static for fetch-style apps served without node:http. */
+  #directStatic(): ReturnType<typeof productionDirect> | undefined {
+    const { staticMounts } = this.#boot.config;
+    return staticMounts.length ? productionDirect(staticMounts, process.cwd()) : undefined;
+  }
+
+  /** A script that called listen(): its own server already accepts on the sockets. */
+  async #serveScript(serving: ListenServing): Promise<void> {
+    this.#server = serving;
+    await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
+    const stats = new StatsReporter(() => ({ served: serving.requestsServed, inFlight: serving.inFlight }));
+    this.#channel.on('stats-request', (m) => this.#channel.send({ type: 'stats', id: m.id, stats: stats.report() }));
+    this.#logger.debug(`Worker ${process.pid} serving the app's own server (listen)`);
+    this.#channel.send({ type: 'ready' });
   }
 
   /** Listens on every inherited socket; false when one fails (the worker then exits). */
@@ -304,7 +346,19 @@ export class Worker {
     this.#watchdog?.stop();
     this.#recycle?.stop();
     this.#descriptors.stop();
+    this.#runAppSignalListeners();
     process.exit(code);
+  }
+
+  /** The app's own SIGTERM listeners, held back until the drain was done: they may clean up (and exit, which is now fine). */
+  #runAppSignalListeners(): void {
+    for (const listener of this.#guard?.appSignalListeners() ?? []) {
+      try {
+        listener('SIGTERM');
+      } catch (err) {
+        this.#logger.exception("The app's SIGTERM listener threw", err);
+      }
+    }
   }
 
   async #quit(hook: 'workerInt' | 'workerAbort', code: number): Promise<void> {

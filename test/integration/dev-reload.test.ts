@@ -188,7 +188,7 @@ describe('narwhal dev', () => {
     await server.stop();
   });
 
-  it('serves --static files in dev, and ignores --static without --debug', async () => {
+  it('serves --static files in dev and in production', async () => {
     const dir = copyDevApp();
     const dev = await startDev(['--static', '/static=public', 'app.ts'], { cwd: dir });
     const r = await request(`${dev.url}/static/hello.txt`);
@@ -199,8 +199,10 @@ describe('narwhal dev', () => {
     assert.equal((await request(`${dev.url}/`)).body, 'version 0\n');
     await dev.stop();
     const prod = await startServer(['--static', '/static=public', 'app.ts'], { cwd: dir });
-    assert.match(prod.output, /--static serves files only with --debug/);
-    assert.equal((await request(`${prod.url}/static/hello.txt`)).body, 'version 0\n');
+    const p = await request(`${prod.url}/static/hello.txt`);
+    assert.equal(p.body, 'hello static\n');
+    assert.equal(p.headers['cache-control'], 'no-cache');
+    assert.equal((await request(`${prod.url}/`)).body, 'version 0\n');
     await prod.stop();
   });
 
