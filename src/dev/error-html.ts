@@ -4,7 +4,7 @@
 
 import type { CodeContext, Frame } from './stack.js';
 import type { ErrorReport, ExceptionInfo } from './error-page.js';
-import { bodyLine, laterLabel } from './error-page.js';
+import { LOAD_NOTE, bodyLine, laterLabel, renderText, summaryRows } from './error-page.js';
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -31,6 +31,9 @@ th{width:22%;color:#555;font-weight:500}
 td{font-family:ui-monospace,monospace;word-break:break-all}
 footer{padding:12px 24px;color:#666;background:#f5f5f5}
 .cause{color:#933}
+table.summary th{width:16%}
+header .note{margin:6px 0 0;color:#555}
+#copy textarea{width:100%;height:24em;font:12px/1.4 ui-monospace,monospace;box-sizing:border-box}
 `;
 
 function codeHtml(c: CodeContext): string {
@@ -98,19 +101,21 @@ export function renderHtml(r: ErrorReport): string {
   const where = loc ? `<div class="where">at <code>${esc(loc.file)}:${loc.line}${loc.column ? `:${loc.column}` : ''}</code></div>` : '';
   const locHtml = loc?.context ? `<section id="location"><h2>Where</h2><div class="frame app"><div class="head">${esc(loc.file)}:${loc.line}</div>${codeHtml(loc.context)}</div></section>` : '';
   const causeHtml = causes
-    .map((c) => `<section class="cause"><h2>${esc(laterLabel(r))}${esc(c.type)}: ${esc(c.message)}</h2>${framesHtml(c)}</section>`)
+    .map((c) => `<section class="cause"><h2>${esc(laterLabel())}${esc(c.type)}: ${esc(c.message)}</h2>${framesHtml(c)}</section>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="robots" content="noindex,nofollow"><title>${esc(r.title)}</title><style>${STYLE}</style></head>
 <body>
-<header><h1 id="title">${esc(r.title)}</h1><pre class="msg" id="message">${esc(first!.type)}: ${esc(first!.message)}</pre>${where}</header>
+<header><h1 id="title">${esc(r.title)}</h1><pre class="msg" id="message">${esc(first!.type)}: ${esc(first!.message)}</pre>${where}${r.kind === 'load' ? `<p class="note">${esc(LOAD_NOTE)}</p>` : ''}
+<table class="summary" id="summary">${summaryRows(r).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table></header>
 ${locHtml}
 <section id="traceback"><h2>Traceback</h2>${framesHtml(first!)}</section>
 ${causeHtml}
 ${requestHtml(r)}
 ${environmentHtml(r)}
-<footer>You see this page because narwhal runs with <code>--debug</code> (<code>narwhal dev</code>). Never use it in production: there an error is a plain 500.${r.kind === 'load' ? ' Save a fix and the server reloads by itself.' : ''}</footer>
+<section id="copy"><details><summary>Copy-and-paste view</summary><textarea id="plain-text" readonly spellcheck="false">${esc(renderText(r))}</textarea></details></section>
+<footer>You see this page because narwhal runs with <code>--debug</code> (<code>narwhal dev</code>). Never use it in production: there an error is a plain 500.</footer>
 </body></html>
 `;
 }

@@ -2,6 +2,7 @@
 // looks like to the client, as HTML for browsers (error-html.ts), JSON or plain
 // text otherwise. Built in the worker for --debug only; never in production.
 
+import path from 'node:path';
 import { describeError } from '../errors.js';
 import { causeChain, codeContext, parseStack, type CodeContext, type Frame, type Location } from './stack.js';
 import { renderHtml } from './error-html.js';
@@ -78,11 +79,23 @@ export function negotiate(accept: string | undefined): Format {
   return 'text';
 }
 
+/** esbuild's TransformError is the compiler's word for a syntax error in the user's file: say that. */
+function asUserSees(info: ExceptionInfo): ExceptionInfo {
+  if (info.type !== 'TransformError' && !/^Transform failed with \d+ errors?:/.test(info.message)) return info;
+  const reasons = [...info.message.matchAll(/:\d+:\d+: ERROR: (.*)$/gm)].map((m) => m[1]!);
+  return { ...info, type: 'SyntaxError', message: reasons.length ? reasons.join('; ') : info.message };
+}
+
 function exceptionInfo(e: unknown): ExceptionInfo {
   if (e instanceof Error) {
-    return { type: e.name || e.constructor?.name || 'Error', message: e.message, frames: parseStack(e.stack ?? ''), stack: describeError(e) };
+    return asUserSees({ type: e.name || e.constructor?.name || 'Error', message: e.message, frames: parseStack(e.stack ?? ''), stack: describeError(e) });
   }
   return { type: typeof e, message: String(e), frames: [], stack: String(e) };
+}
+
+function loadTitle(first: ExceptionInfo, loc: Location | null): string {
+  if (first.type === 'NarwhalError') return 'Your app could not be loaded';
+  return loc ? `${first.type} in ${path.basename(loc.file)}` : `${first.type} while loading your app`;
 }
 
 export function buildReport(init: {
@@ -93,21 +106,39 @@ export function buildReport(init: {
   environment: Environment;
 }): ErrorReport {
   const chain = causeChain(init.error);
-  // A load error arrives wrapped by the loader; the app's own error leads, as the user wrote it.
-  if (init.kind === 'load' && chain.length > 1) chain.push(chain.shift());
+  // A load error arrives wrapped by the loader ("failed to import the app"): the app's own error is the story.
+  if (init.kind === 'load' && chain.length > 1) chain.shift();
   const exceptions = chain.map(exceptionInfo);
   const first = exceptions[0]!;
   const where = init.request ? ` at ${init.request.url}` : '';
   const loc = init.location ?? null;
   return {
     kind: init.kind,
-    title: init.kind === 'load' ? `The app failed to load: ${first.type}` : `${first.type}${where}`,
+    title: init.kind === 'load' ? loadTitle(first, loc) : `${first.type}${where}`,
     exceptions,
     location: loc ? { ...loc, context: codeContext(loc.file, loc.line, loc.column, 7) } : null,
     request: init.request ? { ...init.request, headers: maskHeaders(init.request.headers) } : null,
     environment: { ...init.environment, vars: maskSecrets(init.environment.vars) },
     time: new Date().toISOString(),
   };
+}
+
+/** The line a reader of a load-error page needs after the title. */
+export const LOAD_NOTE = 'The app failed to load. Save a fix and the server reloads by itself.';
+
+/** Django's summary at the top: what was raised, where, for which request, on which versions. */
+export function summaryRows(r: ErrorReport): [string, string][] {
+  const first = r.exceptions[0]!;
+  const frame = first.frames.find((f) => f.context) ?? first.frames[0];
+  const at = r.location ?? frame;
+  const rows: [string, string][] = [
+    ['Exception type', first.type],
+    ['Exception value', first.message],
+    ['Location', at ? `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}${frame && !r.location ? `, in ${frame.fn}` : ''}` : '(unknown)'],
+  ];
+  if (r.request) rows.push(['Request method', r.request.method], ['Request URL', r.request.url]);
+  rows.push(['Node.js', r.environment.node], ['Narwhal', r.environment.narwhal], ['Server time', r.time]);
+  return rows;
 }
 
 function frameText(f: Frame): string {
@@ -129,7 +160,10 @@ export function contextText(c: CodeContext, indent = '  '): string {
 }
 
 export function renderText(r: ErrorReport): string {
-  const out = [r.title, '', ...r.exceptions.flatMap((e, i) => [`${i ? laterLabel(r) : ''}${e.type}: ${e.message}`, ...e.frames.map(frameText), ''])];
+  const rows = summaryRows(r);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const out = [r.title, ...(r.kind === 'load' ? [LOAD_NOTE] : []), '', ...rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`), ''];
+  out.push(...r.exceptions.flatMap((e, i) => [`${i ? laterLabel() : ''}${e.type}: ${e.message}`, ...e.frames.map(frameText), '']));
   if (r.location) {
     out.push(`At ${r.location.file}:${r.location.line}${r.location.column ? `:${r.location.column}` : ''}`);
     if (r.location.context) out.push(contextText(r.location.context));
@@ -149,8 +183,8 @@ export function renderText(r: ErrorReport): string {
 }
 
 /** How the exceptions after the first are introduced. */
-export function laterLabel(r: ErrorReport): string {
-  return r.kind === 'load' ? 'Reported as: ' : 'Caused by: ';
+export function laterLabel(): string {
+  return 'Caused by: ';
 }
 
 export function bodyLine(b: BodySummary): string {

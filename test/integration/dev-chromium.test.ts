@@ -75,7 +75,9 @@ describe('dev error pages in Chromium', { skip }, () => {
     const page = await browser.newPage();
     const response = await page.goto(`${server.url}/`);
     assert.equal(response?.status(), 500);
-    assert.match(await page.title(), /^The app failed to load: TransformError/);
+    assert.equal(await page.title(), 'SyntaxError in message.ts');
+    assert.doesNotMatch(await page.content(), /TransformError|Reported as|NarwhalError/);
+    assert.match(await page.textContent('#summary') ?? '', /Exception typeSyntaxError/);
     assert.match(await page.textContent('header .where') ?? '', new RegExp(`message\\.ts:1:\\d+`));
     assert.match(await page.locator('#location .hit').textContent() ?? '', /^1\s+export const message: string = 'oops' \+;/);
     await screenshot(page, 'load-error.png');
