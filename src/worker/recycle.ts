@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { Config } from '../config/settings.js';
 import type { RecycleKind } from '../ipc/messages.js';
+import { residentBytes } from './resident-memory.js';
 
 const MIB = 1024 * 1024;
 
@@ -36,7 +37,7 @@ export class RecyclePolicy {
     if (this.#asked) return;
     if (this.#maxRequests > 0 && served >= this.#maxRequests) return this.#ask('max-requests', `served ${served} requests (max ${this.#maxRequests})`);
     if (this.#maxRss > 0) {
-      const rss = process.memoryUsage.rss();
+      const rss = residentBytes(0);
       if (rss > this.#maxRss) this.#ask('memory', `uses ${(rss / MIB).toFixed(0)} MiB of memory (max ${this.#maxRss / MIB} MiB)`);
     }
   }
