@@ -12,6 +12,7 @@ import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
 import { findSyntaxError, locateError } from './stack.js';
+import { mountedApp } from './mounted-app.js';
 import { staticHandler, staticResponder } from './static.js';
 
 const PREVIEW_BYTES = 2048;
@@ -22,6 +23,8 @@ export interface DevHooks extends DirectDev {
   intercept(req: IncomingMessage, res: ServerResponse): boolean;
   /** Answers an uncaught app error with the debug page. */
   renderError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
+  /** The app as served with --debug: a Connect-style app's unhandled errors come to renderError. */
+  wrapApp(app: LoadedApp): LoadedApp;
 }
 
 function environment(config: Config): Environment {
@@ -92,9 +95,9 @@ function errorHeaders(contentType: string, body: string): Record<string, string>
   return { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string): void {
+function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string, status = 500): void {
   res.shouldKeepAlive = false;
-  res.writeHead(500, errorHeaders(contentType, body));
+  res.writeHead(status, errorHeaders(contentType, body));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -102,6 +105,8 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
   const serveStatic = config.staticMounts.length ? staticHandler(config.staticMounts, cwd) : null;
   const respondStatic = config.staticMounts.length ? staticResponder(config.staticMounts, cwd) : null;
   const taps = new WeakMap<IncomingMessage, BodyTap>();
+  // The status an Express app's own error handling would have answered (a 400 from a body parser stays a 400).
+  const statuses = new WeakMap<object, number>();
   return {
     staticResponse(method, target, field) {
       return respondStatic?.(method, target, field) ?? null;
@@ -120,7 +125,10 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
     renderError(err, req, res) {
       const report = buildReport({ kind: 'exception', error: err, request: summarize(req, taps.get(req)), environment: environment(config) });
       const page = renderReport(report, negotiate(req.headers.accept));
-      send(req, res, page.contentType, page.body);
+      send(req, res, page.contentType, page.body, (typeof err === 'object' && err !== null && statuses.get(err)) || 500);
+    },
+    wrapApp(app) {
+      return mountedApp(app, statuses);
     },
   };
 }
