@@ -12,6 +12,7 @@ import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
 import { findSyntaxError, locateError } from './stack.js';
+import { LocalsCapture } from './locals.js';
 import { mountedApp } from './mounted-app.js';
 import { staticHandler, staticResponder } from './static.js';
 
@@ -107,6 +108,7 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
   const taps = new WeakMap<IncomingMessage, BodyTap>();
   // The status an Express app's own error handling would have answered (a 400 from a body parser stays a 400).
   const statuses = new WeakMap<object, number>();
+  let locals: LocalsCapture | null = null;
   return {
     staticResponse(method, target, field) {
       return respondStatic?.(method, target, field) ?? null;
@@ -128,6 +130,8 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
       send(req, res, page.contentType, page.body, (typeof err === 'object' && err !== null && statuses.get(err)) || 500);
     },
     wrapApp(app) {
+      // Once the app has loaded: the pauses would slow its import (a loader throws and catches as it resolves).
+      locals ??= new LocalsCapture();
       return mountedApp(app, statuses);
     },
   };

@@ -14,7 +14,7 @@ const DEBUG_FOOTER = /You see this page because narwhal runs with --debug/;
 
 interface Report {
   title: string;
-  error: { type: string; message: string; frames: { file: string; line: number; app: boolean; context: unknown }[] };
+  error: { type: string; message: string; frames: { file: string; line: number; app: boolean; context: unknown; locals?: [string, string][] }[] };
 }
 
 describe('an Express app in narwhal dev', () => {
@@ -26,13 +26,14 @@ describe('an Express app in narwhal dev', () => {
     await dev?.stop();
   });
 
+  // The local variables are read by the inspector at a throw; next(err) throws nothing, so it has none.
   const cases = [
-    ['/sync', 'TypeError', 'sync route broke', 9],
-    ['/async', 'RangeError', 'async route broke', 13],
-    ['/next', 'Error', 'handed to next', 16],
+    ['/sync?why=gears', 'TypeError', 'sync route broke: gears (widget 7)', 11, [['req', 'IncomingMessage'], ['reason', '"gears"'], ['widget', 'Object']]],
+    ['/async', 'RangeError', 'async route broke after 3 attempts', 16, [['attempts', 'Array(3)']]],
+    ['/next', 'Error', 'handed to next', 19, undefined],
   ] as const;
-  for (const [route, type, message, line] of cases) {
-    it(`${route}: the debug page, with the route's frame at express-errors.mjs:${line}`, async () => {
+  for (const [route, type, message, line, locals] of cases) {
+    it(`${route}: the debug page, with the route's frame at express-errors.mjs:${line} and its locals`, async () => {
       const r = await request(`${dev.url}${route}`, { headers: { accept: 'application/json' } });
       assert.equal(r.status, 500);
       const report = JSON.parse(r.body) as Report;
@@ -42,7 +43,8 @@ describe('an Express app in narwhal dev', () => {
       assert.equal(own?.file, APP);
       assert.equal(own?.line, line);
       assert.ok(own?.context, 'the frame has its code context');
-      await dev.waitForLog(new RegExp(`Error handling request GET ${route}[\\s\\S]*${message}`));
+      assert.deepEqual(own?.locals, locals);
+      await dev.waitForLog(new RegExp(`Error handling request GET ${route.replace('?', '\\?')}[\\s\\S]*${message.replace(/[()]/g, '\\$&')}`));
     });
   }
 
