@@ -63,6 +63,9 @@ describe('an Express app in narwhal dev', () => {
     const ok = await request(`${dev.url}/ok`);
     assert.equal(ok.status, 200);
     assert.equal(ok.body, 'ok');
+    // Only the app's own file is watched (node_modules never is), said in the singular.
+    assert.match(dev.output, /Watching 1 file for changes/);
+    assert.doesNotMatch(dev.output, /Watching 1 files/);
   });
 });
 
