@@ -183,7 +183,7 @@ export async function appFromModule(imported: ImportedModule, iface: Interface):
 }
 
 /** Express, Connect and routers take a third argument, the `next` of the router they are mounted in (their public mounting API). */
-function connectStyle(value: unknown): MountedListener | undefined {
+export function connectStyle(value: unknown): MountedListener | undefined {
   const v = value as { use?: unknown; handle?: unknown };
   if (typeof value !== 'function' || typeof v.use !== 'function' || typeof v.handle !== 'function') return undefined;
   return value as MountedListener;

@@ -12,8 +12,11 @@ import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
 import { findSyntaxError, locateError } from './stack.js';
+import { answerAppError } from '../http/policy/error-answer.js';
+import type { Logger } from '../log/logger.js';
+import type { ListenDispatch } from '../worker/listen-serving.js';
 import { LocalsCapture } from './locals.js';
-import { mountedApp } from './mounted-app.js';
+import { mountedApp, mountedRequest } from './mounted-app.js';
 import { staticHandler, staticResponder } from './static.js';
 
 const PREVIEW_BYTES = 2048;
@@ -26,6 +29,8 @@ export interface DevHooks extends DirectDev {
   renderError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
   /** The app as served with --debug: a Connect-style app's unhandled errors come to renderError. */
   wrapApp(app: LoadedApp): LoadedApp;
+  /** The same for a script's own server (app.listen()): calls its request listener in place of `forward`. */
+  listenDispatch(logger: Logger): ListenDispatch;
 }
 
 function environment(config: Config): Environment {
@@ -109,7 +114,7 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
   // The status an Express app's own error handling would have answered (a 400 from a body parser stays a 400).
   const statuses = new WeakMap<object, number>();
   let locals: LocalsCapture | null = null;
-  return {
+  const hooks: DevHooks = {
     staticResponse(method, target, field) {
       return respondStatic?.(method, target, field) ?? null;
     },
@@ -129,12 +134,20 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
       const page = renderReport(report, negotiate(req.headers.accept));
       send(req, res, page.contentType, page.body, (typeof err === 'object' && err !== null && statuses.get(err)) || 500);
     },
+    listenDispatch(logger) {
+      const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => answerAppError(err, req, res, logger, (e, q, s) => hooks.renderError(e, q, s));
+      return (req, res, forward, listeners) => {
+        locals ??= new LocalsCapture();
+        mountedRequest(listeners, statuses, onError)(req, res, forward);
+      };
+    },
     wrapApp(app) {
       // Once the app has loaded: the pauses would slow its import (a loader throws and catches as it resolves).
       locals ??= new LocalsCapture();
       return mountedApp(app, statuses);
     },
   };
+  return hooks;
 }
 
 /** The app a worker serves when the real one failed to load: every request gets the load error. */

@@ -4,7 +4,7 @@
 // Created by dev-hooks.ts for --debug only; runs in a worker.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LoadedApp, MountedListener, NodeListener } from '../app/loader.js';
+import { connectStyle, type LoadedApp, type MountedListener, type NodeListener } from '../app/loader.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -35,6 +35,19 @@ function notFound(req: IncomingMessage, res: ServerResponse): void {
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** The `next` Narwhal gives a mounted app: an error goes to `onError` with finalhandler's status noted; none is the 404. */
+function finalNext(req: IncomingMessage, res: ServerResponse, statuses: WeakMap<object, number>, onError: (err: unknown) => void, done: () => void): (err?: unknown) => void {
+  return (err) => {
+    if (!err) {
+      notFound(req, res);
+      done();
+      return;
+    }
+    if (typeof err === 'object') statuses.set(err, errorStatus(err, res));
+    onError(err);
+  };
+}
+
 /**
  * The app as the HTTP layer calls it: the returned promise rejects with the
  * error handed to the final `next`, so it takes the same path as a thrown
@@ -47,15 +60,27 @@ export function mountedApp(app: LoadedApp, statuses: WeakMap<object, number>): L
   const listener: NodeListener = (req, res) =>
     new Promise<void>((resolve, reject) => {
       res.once('close', () => resolve());
-      mounted(req, res, (err) => {
-        if (!err) {
-          notFound(req, res);
-          resolve();
-          return;
-        }
-        if (typeof err === 'object') statuses.set(err, errorStatus(err, res));
-        reject(err);
-      });
+      mounted(req, res, finalNext(req, res, statuses, reject, resolve));
     });
   return { ...app, listener, name: `${app.name} (errors to the debug page)` };
+}
+
+/**
+ * A script that called `app.listen()`: when its server's one request listener
+ * is a Connect-style app, it is called the same way; anything else is forwarded as it is.
+ */
+export function mountedRequest(
+  listeners: readonly unknown[],
+  statuses: WeakMap<object, number>,
+  onError: (err: unknown, req: IncomingMessage, res: ServerResponse) => void,
+): ((req: IncomingMessage, res: ServerResponse, forward: NodeListener) => void) {
+  const mounted = listeners.length === 1 ? connectStyle(listeners[0]) : undefined;
+  if (!mounted) return (req, res, forward) => void forward(req, res);
+  return (req, res) => {
+    try {
+      void mounted(req, res, finalNext(req, res, statuses, (err) => onError(err, req, res), () => {}));
+    } catch (err) {
+      onError(err, req, res);
+    }
+  };
 }

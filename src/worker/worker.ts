@@ -140,7 +140,7 @@ export class Worker {
         listeners: this.#boot.listeners,
         logger: this.#logger,
         first: this.#boot.workerId === 1,
-        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static() }),
+        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static(), dispatch: dev.hooks?.listenDispatch(this.#logger) }),
         typescript: { mode: config.typescript, note: (m) => this.#logger.debug(m) },
       });
     } catch (err) {

@@ -69,6 +69,39 @@ describe('an Express app in narwhal dev', () => {
   });
 });
 
+describe('an Express script that calls app.listen() itself', () => {
+  const LISTEN = path.join(FIXTURES, 'listen-express-errors.mjs');
+
+  it('in dev: the debug page with the route\'s frame and locals; in production: Express\'s 500', async () => {
+    const dev = await startDev([LISTEN], { cwd: FIXTURES });
+    try {
+      const r = await request(`${dev.url}/sync?why=cogs`, { headers: { accept: 'application/json' } });
+      assert.equal(r.status, 500);
+      const report = JSON.parse(r.body) as Report;
+      assert.equal(report.error.message, 'listen route broke: cogs');
+      const own = report.error.frames.find((f) => f.app);
+      assert.equal(own?.file, LISTEN);
+      assert.equal(own?.line, 9);
+      assert.deepEqual(own?.locals, [['req', 'IncomingMessage'], ['reason', '"cogs"']]);
+      const missing = await request(`${dev.url}/nope`);
+      assert.equal(missing.status, 404);
+      assert.match(missing.body, /<pre>Cannot GET \/nope<\/pre>/);
+      assert.equal((await request(`${dev.url}/ok`)).body, 'ok');
+    } finally {
+      await dev.stop();
+    }
+    const prod = await startServer([LISTEN], { cwd: FIXTURES, env: { NODE_ENV: 'production' } });
+    try {
+      const r = await request(`${prod.url}/sync`, { headers: { accept: 'text/html' } });
+      assert.equal(r.status, 500);
+      assert.match(r.body, /<pre>Internal Server Error<\/pre>/);
+      assert.doesNotMatch(r.body, DEBUG_FOOTER);
+    } finally {
+      await prod.stop();
+    }
+  });
+});
+
 describe('the same Express app in production', () => {
   let prod: Server;
   before(async () => {
