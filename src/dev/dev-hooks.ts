@@ -20,6 +20,8 @@ import { mountedApp, mountedRequest } from './mounted-app.js';
 import { staticHandler, staticResponder } from './static.js';
 
 const PREVIEW_BYTES = 2048;
+/** How long after the app is served the inspector session starts. */
+const LOCALS_AFTER_MS = 500;
 
 /** For node:http's path (intercept, renderError) and for the direct fetch path (DirectDev). */
 export interface DevHooks extends DirectDev {
@@ -28,7 +30,7 @@ export interface DevHooks extends DirectDev {
   /** Answers an uncaught app error with the debug page. */
   renderError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
   /** The app as served with --debug: a Connect-style app's unhandled errors come to renderError. */
-  wrapApp(app: LoadedApp): LoadedApp;
+  wrapApp(app: LoadedApp, logger: Logger): LoadedApp;
   /** The same for a script's own server (app.listen()): calls its request listener in place of `forward`. */
   listenDispatch(logger: Logger): ListenDispatch;
 }
@@ -113,7 +115,16 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
   const taps = new WeakMap<IncomingMessage, BodyTap>();
   // The status an Express app's own error handling would have answered (a 400 from a body parser stays a 400).
   const statuses = new WeakMap<object, number>();
-  let locals: LocalsCapture | null = null;
+  let locals: NodeJS.Timeout | LocalsCapture | null = null;
+  // Not at import (a loader throws and catches as it resolves, and each pause costs) and not before the
+  // worker is ready: Debugger.enable takes tens of milliseconds, which a reload must not wait for.
+  const startLocals = (logger: Logger) => {
+    locals ??= setTimeout(() => {
+      const t = process.hrtime.bigint();
+      locals = new LocalsCapture();
+      logger.debug(`Worker ${process.pid} reads local variables for the debug page (inspector on in ${Math.round(Number(process.hrtime.bigint() - t) / 1e6)} ms)`);
+    }, LOCALS_AFTER_MS).unref();
+  };
   const hooks: DevHooks = {
     staticResponse(method, target, field) {
       return respondStatic?.(method, target, field) ?? null;
@@ -136,14 +147,13 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
     },
     listenDispatch(logger) {
       const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => answerAppError(err, req, res, logger, (e, q, s) => hooks.renderError(e, q, s));
+      startLocals(logger);
       return (req, res, forward, listeners) => {
-        locals ??= new LocalsCapture();
         mountedRequest(listeners, statuses, onError)(req, res, forward);
       };
     },
-    wrapApp(app) {
-      // Once the app has loaded: the pauses would slow its import (a loader throws and catches as it resolves).
-      locals ??= new LocalsCapture();
+    wrapApp(app, logger) {
+      startLocals(logger);
       return mountedApp(app, statuses);
     },
   };

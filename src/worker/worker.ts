@@ -83,7 +83,7 @@ export class Worker {
     await this.#reportModules(dev.graph);
     if (app instanceof ListenServing) return this.#serveScript(app);
     const shedder = this.#boot.config.maxWorkers > 0 ? new Shedder() : null;
-    const served = dev.hooks?.wrapApp(app) ?? app;
+    const served = dev.hooks?.wrapApp(app, this.#logger) ?? app;
     const server = this.#createServer(shedder?.wrap(served) ?? served, tls, dev.hooks);
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     if (!(await this.#listen(server))) return;

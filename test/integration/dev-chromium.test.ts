@@ -68,6 +68,7 @@ describe('dev error pages in Chromium', { skip }, () => {
   });
 
   it('leads with the summary table, shows the frame\'s local variables, and toggles the plain-text view', async () => {
+    await server.waitForLog(/reads local variables for the debug page/);
     const page = await browser.newPage();
     await page.goto(`${server.url}/boom?why=sprockets`);
     const rows = Object.fromEntries(

@@ -21,6 +21,8 @@ describe('an Express app in narwhal dev', () => {
   let dev: DevServer;
   before(async () => {
     dev = await startDev([APP], { cwd: FIXTURES });
+    // The inspector session starts shortly after the worker is ready (a reload does not wait for it).
+    await dev.waitForLog(/reads local variables for the debug page/);
   });
   after(async () => {
     await dev?.stop();
@@ -75,6 +77,7 @@ describe('an Express script that calls app.listen() itself', () => {
   it('in dev: the debug page with the route\'s frame and locals; in production: Express\'s 500', async () => {
     const dev = await startDev([LISTEN], { cwd: FIXTURES });
     try {
+      await dev.waitForLog(/reads local variables for the debug page/);
       const r = await request(`${dev.url}/sync?why=cogs`, { headers: { accept: 'application/json' } });
       assert.equal(r.status, 500);
       const report = JSON.parse(r.body) as Report;
