@@ -27,10 +27,19 @@ export interface FetchContext {
 
 export type FetchHandler = (request: Request, ctx: FetchContext) => Response | Promise<Response>;
 export type NodeListener = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown;
+/** A Connect-style app called as its parent router calls it when mounted: `done` gets the error no middleware handled, or nothing when no route matched. */
+export type MountedListener = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, done: (err?: unknown) => void) => unknown;
 
 export type LoadedApp =
   | { readonly kind: 'fetch'; readonly handler: FetchHandler; readonly name: string; readonly upgrade?: UpgradeHandler | undefined }
-  | { readonly kind: 'node'; readonly listener: NodeListener; readonly name: string; readonly upgrade?: UpgradeHandler | undefined };
+  | {
+      readonly kind: 'node';
+      readonly listener: NodeListener;
+      readonly name: string;
+      readonly upgrade?: UpgradeHandler | undefined;
+      /** Set for a Connect-style app (Express 4/5, Connect, a router: `use` and `handle` methods); only the dev server calls it. */
+      readonly mounted?: MountedListener | undefined;
+    };
 
 export type { Interface } from './contract.js';
 export { detectInterface } from './contract.js';
@@ -173,6 +182,13 @@ export async function appFromModule(imported: ImportedModule, iface: Interface):
   return asLoadedApp(value, mod, shown, iface);
 }
 
+/** Express, Connect and routers take a third argument, the `next` of the router they are mounted in (their public mounting API). */
+export function connectStyle(value: unknown): MountedListener | undefined {
+  const v = value as { use?: unknown; handle?: unknown };
+  if (typeof value !== 'function' || typeof v.use !== 'function' || typeof v.handle !== 'function') return undefined;
+  return value as MountedListener;
+}
+
 function asLoadedApp(value: unknown, mod: Record<string, unknown>, shown: string, iface: Interface): LoadedApp {
   const choice = chooseInterface(value, iface);
   const upgrade = upgradeHandler(value, mod);
@@ -183,7 +199,7 @@ function asLoadedApp(value: unknown, mod: Record<string, unknown>, shown: string
   }
   if (choice?.kind === 'node') {
     const listener = value as NodeListener;
-    return { kind: 'node', listener: choice.guessed ? checkedNode(listener, shown, choice.rule) : listener, name: shown, upgrade };
+    return { kind: 'node', listener: choice.guessed ? checkedNode(listener, shown, choice.rule) : listener, name: shown, upgrade, mounted: connectStyle(value) };
   }
   const got = value === null ? 'null' : typeof value;
   // An empty object is a CommonJS script's untouched module.exports: it may be starting a server.

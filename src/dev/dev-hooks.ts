@@ -12,9 +12,16 @@ import type { Config } from '../config/settings.js';
 import { VERSION } from '../version.js';
 import { buildReport, negotiate, renderReport, type Environment, type RequestSummary } from './error-page.js';
 import { findSyntaxError, locateError } from './stack.js';
+import { answerAppError } from '../http/policy/error-answer.js';
+import type { Logger } from '../log/logger.js';
+import type { ListenDispatch } from '../worker/listen-serving.js';
+import { LocalsCapture } from './locals.js';
+import { mountedApp, mountedRequest } from './mounted-app.js';
 import { staticHandler, staticResponder } from './static.js';
 
 const PREVIEW_BYTES = 2048;
+/** How long after the app is served the inspector session starts. */
+const LOCALS_AFTER_MS = 500;
 
 /** For node:http's path (intercept, renderError) and for the direct fetch path (DirectDev). */
 export interface DevHooks extends DirectDev {
@@ -22,6 +29,10 @@ export interface DevHooks extends DirectDev {
   intercept(req: IncomingMessage, res: ServerResponse): boolean;
   /** Answers an uncaught app error with the debug page. */
   renderError(err: unknown, req: IncomingMessage, res: ServerResponse): void;
+  /** The app as served with --debug: a Connect-style app's unhandled errors come to renderError. */
+  wrapApp(app: LoadedApp, logger: Logger): LoadedApp;
+  /** The same for a script's own server (app.listen()): calls its request listener in place of `forward`. */
+  listenDispatch(logger: Logger): ListenDispatch;
 }
 
 function environment(config: Config): Environment {
@@ -92,9 +103,9 @@ function errorHeaders(contentType: string, body: string): Record<string, string>
   return { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string): void {
+function send(req: IncomingMessage, res: ServerResponse, contentType: string, body: string, status = 500): void {
   res.shouldKeepAlive = false;
-  res.writeHead(500, errorHeaders(contentType, body));
+  res.writeHead(status, errorHeaders(contentType, body));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -102,7 +113,19 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
   const serveStatic = config.staticMounts.length ? staticHandler(config.staticMounts, cwd) : null;
   const respondStatic = config.staticMounts.length ? staticResponder(config.staticMounts, cwd) : null;
   const taps = new WeakMap<IncomingMessage, BodyTap>();
-  return {
+  // The status an Express app's own error handling would have answered (a 400 from a body parser stays a 400).
+  const statuses = new WeakMap<object, number>();
+  let locals: NodeJS.Timeout | LocalsCapture | null = null;
+  // Not at import (a loader throws and catches as it resolves, and each pause costs) and not before the
+  // worker is ready: Debugger.enable takes tens of milliseconds, which a reload must not wait for.
+  const startLocals = (logger: Logger) => {
+    locals ??= setTimeout(() => {
+      const t = process.hrtime.bigint();
+      locals = new LocalsCapture();
+      logger.debug(`Worker ${process.pid} reads local variables for the debug page (inspector on in ${Math.round(Number(process.hrtime.bigint() - t) / 1e6)} ms)`);
+    }, LOCALS_AFTER_MS).unref();
+  };
+  const hooks: DevHooks = {
     staticResponse(method, target, field) {
       return respondStatic?.(method, target, field) ?? null;
     },
@@ -120,9 +143,21 @@ export function createDevHooks(config: Config, cwd: string): DevHooks {
     renderError(err, req, res) {
       const report = buildReport({ kind: 'exception', error: err, request: summarize(req, taps.get(req)), environment: environment(config) });
       const page = renderReport(report, negotiate(req.headers.accept));
-      send(req, res, page.contentType, page.body);
+      send(req, res, page.contentType, page.body, (typeof err === 'object' && err !== null && statuses.get(err)) || 500);
+    },
+    listenDispatch(logger) {
+      const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => answerAppError(err, req, res, logger, (e, q, s) => hooks.renderError(e, q, s));
+      startLocals(logger);
+      return (req, res, forward, listeners) => {
+        mountedRequest(listeners, statuses, onError)(req, res, forward);
+      };
+    },
+    wrapApp(app, logger) {
+      startLocals(logger);
+      return mountedApp(app, statuses);
     },
   };
+  return hooks;
 }
 
 /** The app a worker serves when the real one failed to load: every request gets the load error. */

@@ -33,6 +33,7 @@ footer{padding:12px 24px;color:#666;background:#f5f5f5}
 .cause{color:#933}
 table.summary th{width:16%}
 header .note{margin:6px 0 0;color:#555}
+.locals>summary{padding:4px 10px;color:#555;cursor:pointer}
 #copy textarea{width:100%;height:24em;font:12px/1.4 ui-monospace,monospace;box-sizing:border-box}
 `;
 
@@ -67,7 +68,8 @@ function framesHtml(e: ExceptionInfo): string {
       continue;
     }
     flush();
-    out.push(`<div class="frame app"><div class="head">${frameHead(f)}</div>${codeHtml(f.context)}</div>`);
+    const locals = f.locals?.length ? `<details class="locals"><summary>Local variables (${f.locals.length})</summary>${table(f.locals)}</details>` : '';
+    out.push(`<div class="frame app"><div class="head">${frameHead(f)}</div>${codeHtml(f.context)}${locals}</div>`);
   }
   flush();
   return out.join('\n');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describeError } from '../errors.js';
 import { causeChain, codeContext, parseStack, type CodeContext, type Frame, type Location } from './stack.js';
 import { renderHtml } from './error-html.js';
+import { localsOf, type FrameLocals } from './locals.js';
 
 export interface BodySummary {
   readonly contentType: string | null;
@@ -86,9 +87,21 @@ function asUserSees(info: ExceptionInfo): ExceptionInfo {
   return { ...info, type: 'SyntaxError', message: reasons.length ? reasons.join('; ') : info.message };
 }
 
+/** Pairs the app frames of the stack, in order, with the frames the inspector read at the throw (same file, same order). */
+function withLocals(frames: Frame[], captured: readonly FrameLocals[]): Frame[] {
+  let next = 0;
+  return frames.map((f) => {
+    if (!f.app || !f.context) return f;
+    const at = captured.findIndex((c, i) => i >= next && c.file === f.file);
+    if (at < 0) return f;
+    next = at + 1;
+    return captured[at]!.vars.length ? { ...f, locals: captured[at]!.vars } : f;
+  });
+}
+
 function exceptionInfo(e: unknown): ExceptionInfo {
   if (e instanceof Error) {
-    return asUserSees({ type: e.name || e.constructor?.name || 'Error', message: e.message, frames: parseStack(e.stack ?? ''), stack: describeError(e) });
+    return asUserSees({ type: e.name || e.constructor?.name || 'Error', message: e.message, frames: withLocals(parseStack(e.stack ?? ''), localsOf(e)), stack: describeError(e) });
   }
   return { type: typeof e, message: String(e), frames: [], stack: String(e) };
 }
@@ -144,7 +157,8 @@ export function summaryRows(r: ErrorReport): [string, string][] {
 function frameText(f: Frame): string {
   const head = `  at ${f.fn} (${f.file}:${f.line}:${f.column})`;
   if (!f.context) return head;
-  return `${head}\n${contextText(f.context, '      ')}`;
+  const locals = f.locals?.length ? `\n      Local variables:\n${f.locals.map(([k, v]) => `        ${k} = ${v}`).join('\n')}` : '';
+  return `${head}\n${contextText(f.context, '      ')}${locals}`;
 }
 
 export function contextText(c: CodeContext, indent = '  '): string {

@@ -25,6 +25,8 @@ export interface Frame {
   /** The app's own code (not Node's internals, not node_modules). */
   readonly app: boolean;
   readonly context: CodeContext | null;
+  /** The frame's variables at the throw, when the inspector caught them (locals.ts). */
+  readonly locals?: readonly (readonly [string, string])[] | undefined;
 }
 
 export interface Location {

@@ -13,12 +13,16 @@ import { healthResponder, type HealthResponder } from '../http/health.js';
 import { RequestRegistry, type RequestInfo } from '../http/request-registry.js';
 import type { AccessSink } from '../log/access-log.js';
 
+/** Calls the script's server for a request in place of `forward` (the dev server's debug page for Express's errors). */
+export type ListenDispatch = (req: IncomingMessage, res: ServerResponse, forward: (req: IncomingMessage, res: ServerResponse) => void, listeners: readonly unknown[]) => void;
+
 export interface ListenServingOptions {
   readonly access: readonly AccessSink[];
   readonly healthPath: string | null;
   /** Answers a request before the app (static files); true when it did. */
   readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly onRequestDone: (served: number) => void;
+  readonly dispatch?: ListenDispatch | undefined;
 }
 
 /** How often idle connections are swept once the linger is over. */
@@ -88,7 +92,8 @@ export class ListenServing {
     });
     if (this.#health?.(req, res, this.#draining)) return;
     if (this.#options.intercept?.(req, res)) return;
-    this.#requests.run(info, forward, req, res);
+    const dispatch = this.#options.dispatch;
+    this.#requests.run(info, dispatch ? (q, s) => dispatch(q, s, forward, this.captured.server.listeners('request')) : forward, req, res);
   }
 
   /**

@@ -83,7 +83,8 @@ export class Worker {
     await this.#reportModules(dev.graph);
     if (app instanceof ListenServing) return this.#serveScript(app);
     const shedder = this.#boot.config.maxWorkers > 0 ? new Shedder() : null;
-    const server = this.#createServer(shedder?.wrap(app) ?? app, tls, dev.hooks);
+    const served = dev.hooks?.wrapApp(app, this.#logger) ?? app;
+    const server = this.#createServer(shedder?.wrap(served) ?? served, tls, dev.hooks);
     await callHook(this.#logger, 'postWorkerInit', this.#hooks.postWorkerInit, this.#view);
     if (!(await this.#listen(server))) return;
     this.#server = server;
@@ -139,7 +140,7 @@ export class Worker {
         listeners: this.#boot.listeners,
         logger: this.#logger,
         first: this.#boot.workerId === 1,
-        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static() }),
+        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static(), dispatch: dev.hooks?.listenDispatch(this.#logger) }),
         typescript: { mode: config.typescript, note: (m) => this.#logger.debug(m) },
       });
     } catch (err) {

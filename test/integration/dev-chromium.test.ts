@@ -67,6 +67,45 @@ describe('dev error pages in Chromium', { skip }, () => {
     await page.close();
   });
 
+  it('leads with the summary table, shows the frame\'s local variables, and toggles the plain-text view', async () => {
+    await server.waitForLog(/reads local variables for the debug page/);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/boom?why=sprockets`);
+    const rows = Object.fromEntries(
+      await page.locator('#summary tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? ''])),
+    ) as Record<string, string>;
+    assert.equal(rows['Exception type'], 'TypeError');
+    assert.equal(rows['Exception value'], 'the widget broke: sprockets');
+    assert.match(rows['Location'] ?? '', new RegExp(`helpers\\.ts:7:\\d+, in explode$`));
+    assert.equal(rows['Request method'], 'GET');
+    assert.equal(rows['Request URL'], '/boom?why=sprockets');
+    assert.equal(rows['Node.js'], process.version);
+    assert.match(rows['Narwhal'] ?? '', /^\d+\.\d+\.\d+/);
+    // The summary is the first thing on the page, above the traceback.
+    const [summaryTop, tracebackTop] = await Promise.all([page.locator('#summary').boundingBox(), page.locator('#traceback').boundingBox()]);
+    assert.ok(summaryTop && tracebackTop && summaryTop.y < tracebackTop.y);
+
+    const locals = page.locator('#traceback .frame.app').first().locator('details.locals');
+    assert.equal(await locals.locator('table').isVisible(), false);
+    await locals.locator('summary').click();
+    assert.equal(await locals.locator('tr', { hasText: 'why' }).locator('td').textContent(), '"sprockets"');
+    assert.equal(await locals.locator('tr', { hasText: 'reason' }).locator('td').textContent(), 'Object');
+
+    const plain = page.locator('#plain-text');
+    assert.equal(await plain.isVisible(), false, 'the plain-text view starts folded');
+    await page.locator('#copy summary').click();
+    assert.equal(await plain.isVisible(), true, 'one click opens it');
+    const text = await plain.inputValue();
+    assert.match(text, /^TypeError at \/boom\?why=sprockets\n\nException type: +TypeError\nException value: +the widget broke: sprockets\n/);
+    assert.match(text, /> +7 \| +throw new TypeError/);
+    assert.match(text, /Local variables:\n +why = "sprockets"/);
+    assert.doesNotMatch(text, /<[a-z]+[ >]/, 'plain text, no markup');
+    await screenshot(page, 'plain-text.png');
+    await page.locator('#copy summary').click();
+    assert.equal(await plain.isVisible(), false, 'a second click folds it again');
+    await page.close();
+  });
+
   it('shows a broken edit as the load error with file, line and code frame, until the fix', async () => {
     const goodWorker = server.readyPids().at(-1)!;
     writeFileSync(path.join(dir, 'message.ts'), "export const message: string = 'oops' +;\n");

@@ -66,6 +66,7 @@ test('a broken deploy leaves the old workers serving; the fixed one reloads', as
     server.signal('SIGHUP');
     await server.waitForLog(/Reload failed: generation 2 could not boot/);
     assert.match(server.output, /broken deploy/);
+    assert.equal(server.count(/Reload complete/), 0, 'a failed reload is never called complete');
     const before = load.ok;
     await waitFor('old workers still serving', () => load.ok > before + 20);
     const reply = await request(server.url);
