@@ -22,7 +22,8 @@ export interface FrameworkApp {
 
 /** Starts the app with 2 workers; the caller stops it. */
 export function serveFramework(app: FrameworkApp): Promise<Server> {
-  return startServer(['--workers', '2', ...app.args], { workers: 2, cwd: app.cwd, env: app.env });
+  // A framework's boot is slower than a fixture's, and the machine may be busy.
+  return startServer(['--workers', '2', ...app.args], { workers: 2, cwd: app.cwd, env: app.env, readyTimeoutMs: 60_000 });
 }
 
 /** The page, the POST route at /echo (answers `pid:body`) and the static asset. */
