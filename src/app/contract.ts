@@ -23,6 +23,26 @@ function restOnly(fn: (...a: unknown[]) => unknown): boolean {
   return /^(async\s+)?(function\s*[\w$]*\s*)?\(\s*\.\.\.[\w$]+\s*\)/.test(src);
 }
 
+/** The names of a function's parameters as its source spells them ('' for a destructured one). */
+export function parameterNames(fn: Function): string[] {
+  const src = Function.prototype.toString.call(fn);
+  const list = /^(?:async\s*)?(?:function\s*\*?\s*[\w$]*\s*|[\w$]+\s*)?\(([^)]*)\)/.exec(src)?.[1] ?? /^(?:async\s+)?([\w$]+)\s*=>/.exec(src)?.[1];
+  if (list === undefined || list.trim() === '') return [];
+  return list.split(',').map((p) => /^\s*([\w$]+)/.exec(p)?.[1] ?? '');
+}
+
+/** What a second parameter's name says: `(req, res)` is node-style, `(request, ctx)` fetch-style (React Router's handler). */
+const NODE_SECOND = /^_*(res|resp|response|reply|serverResponse)$/i;
+const FETCH_SECOND = /^_*(ctx|context|env|info|server|\w*Context)$/i;
+
+function byParameterNames(fn: (...a: unknown[]) => unknown): Choice | null {
+  const second = parameterNames(fn)[1];
+  if (!second) return null;
+  if (NODE_SECOND.test(second)) return { kind: 'node', guessed: true, rule: `a function whose second parameter is named "${second}" is taken as a (req, res) listener` };
+  if (FETCH_SECOND.test(second)) return { kind: 'fetch', guessed: true, rule: `a function whose second parameter is named "${second}" is taken as fetch(request, ctx)` };
+  return null;
+}
+
 export function chooseInterface(value: unknown, iface: Interface): Choice | null {
   const isFn = typeof value === 'function';
   if (iface === 'fetch') return hasFetchMethod(value) || isFn ? { kind: 'fetch', guessed: false, rule: '--interface fetch' } : null;
@@ -30,6 +50,8 @@ export function chooseInterface(value: unknown, iface: Interface): Choice | null
   if (hasFetchMethod(value)) return { kind: 'fetch', guessed: false, rule: 'an object with a fetch method is fetch-style' };
   if (!isFn) return null;
   const fn = value as (...a: unknown[]) => unknown;
+  const named = byParameterNames(fn);
+  if (named) return named;
   if (restOnly(fn)) return { kind: 'node', guessed: true, rule: 'a function taking only (...args) is taken as a (req, res) listener' };
   if (fn.length >= 2) return { kind: 'node', guessed: true, rule: `a function declaring ${fn.length} parameters is taken as a (req, res) listener` };
   return { kind: 'fetch', guessed: true, rule: `a function declaring ${fn.length} parameter${fn.length === 1 ? '' : 's'} is taken as fetch(request)` };

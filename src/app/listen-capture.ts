@@ -20,10 +20,11 @@ export interface CapturedServer {
   readonly relays: readonly net.Server[];
 }
 
+/** As net reads the options: SvelteKit passes `path: false` when it wants a port. */
 function describeAsk(opts: ListenRequest): string {
-  if (opts.path !== undefined) return `unix:${opts.path}`;
-  if (opts.fd !== undefined) return `fd ${opts.fd}`;
-  if (opts.port !== undefined) return `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`;
+  if (typeof opts.path === 'string' && opts.path !== '') return `unix:${opts.path}`;
+  if (typeof opts.fd === 'number') return `fd ${opts.fd}`;
+  if (opts.port !== undefined && opts.port !== null && opts.port !== '') return `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`;
   return 'a random port';
 }
 

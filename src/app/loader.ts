@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
 import { parseAppSpec, type AppSpec } from './spec.js';
 import { welcomeApp } from './welcome.js';
+import { refuseWithoutDecoratorMetadata } from './decorator-metadata.js';
 import { TS_FILE, TsxRegistration, importTypeScript, type TypeScriptOptions } from './typescript.js';
 import { checkedFetch, checkedNode, chooseInterface, type Interface } from './contract.js';
 import type { TlsInfo } from '../http/tls.js';
@@ -154,6 +155,7 @@ export async function importAppModule(specText: string, cwd: string, ts: TypeScr
   if (!file) {
     throw new NarwhalError('APP_LOAD', `cannot find the app module "${spec.module}" (looked in ${cwd}); name it as path/to/app.ts[:attr]`);
   }
+  if (TS_FILE.test(file)) refuseWithoutDecoratorMetadata(file, spec.module, cwd);
   return { mod: esModuleInterop(await importModule(file, shown, ts)), spec, shown };
 }
 

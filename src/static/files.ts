@@ -24,12 +24,17 @@ export function contentType(file: string): string {
 const IMMUTABLE_DIRS = ['/_next/static/', '/_app/immutable/', '/_astro/', '/_nuxt/'];
 /** `index-BdQq_3hO.js`, `app.3f9a1c2e.css`: a name segment of 8+ characters with a digit or both cases. */
 const HASHED_NAME = /[.-]([A-Za-z0-9_]{8,})\.[A-Za-z0-9]+$/;
+/** Vite's (Rollup's) 8-character base64url hash, which may hold a `-`: `entry.client-z2C87-9J.js`; an uppercase letter tells it from a name like `header-1234-abc.js`. */
+const VITE_HASH = /[.-]([A-Za-z0-9_-]{8})\.[A-Za-z0-9]+$/;
+
+const looksHashed = (hash: string | undefined): boolean => hash !== undefined && (/\d/.test(hash) || (/[a-z]/.test(hash) && /[A-Z]/.test(hash)));
 
 /** Whether a URL path names a file whose name carries its content's hash, so caches may keep it for good. */
 export function isHashedAsset(pathname: string): boolean {
   if (IMMUTABLE_DIRS.some((d) => pathname.includes(d))) return true;
-  const hash = HASHED_NAME.exec(pathname)?.[1];
-  return hash !== undefined && (/\d/.test(hash) || (/[a-z]/.test(hash) && /[A-Z]/.test(hash)));
+  if (looksHashed(HASHED_NAME.exec(pathname)?.[1])) return true;
+  const vite = VITE_HASH.exec(pathname)?.[1];
+  return vite !== undefined && /[A-Z]/.test(vite) && looksHashed(vite);
 }
 
 export type Range = { readonly start: number; readonly end: number } | 'unsatisfiable' | null;

@@ -19,11 +19,11 @@ export interface Load {
   readonly failures: readonly string[];
 }
 
-function once(agent: http.Agent, url: string, n: number): Promise<string> {
+function once(agent: http.Agent, url: string, n: number, contentType?: string): Promise<string> {
   const post = n % 2 === 1;
   const body = post ? `payload-${n}` : undefined;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method: post ? 'POST' : 'GET', headers: body ? { 'content-length': String(body.length) } : {} }, (res) => {
+    const req = http.request(url, { agent, method: post ? 'POST' : 'GET', headers: body ? { 'content-length': String(body.length), ...(contentType ? { 'content-type': contentType } : {}) } : {} }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d: string) => (text += d));
       res.on('end', () => {
@@ -40,8 +40,8 @@ function once(agent: http.Agent, url: string, n: number): Promise<string> {
 }
 
 /** Starts `concurrency` loops against `url`; they stop at `stop()` or after `maxMs`. */
-/** `pauseMs` paces each loop (a steady load below saturation); it is the load's shape, not a wait for anything. */
-export function startLoad(url: string, opts: { concurrency?: number; maxMs?: number; path?: string; pauseMs?: number } = {}): Load {
+/** `contentType` goes on the POSTs (SvelteKit reads no body without one). `pauseMs` paces each loop (a steady load below saturation); it is the load's shape, not a wait for anything. */
+export function startLoad(url: string, opts: { concurrency?: number; maxMs?: number; path?: string; pauseMs?: number; contentType?: string } = {}): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 8 });
   const deadline = Date.now() + (opts.maxMs ?? 60_000);
   const failures: string[] = [];
@@ -52,7 +52,7 @@ export function startLoad(url: string, opts: { concurrency?: number; maxMs?: num
   const loop = async (): Promise<void> => {
     while (!stopped && Date.now() < deadline) {
       try {
-        const text = await once(agent, url + (opts.path ?? '/'), n++);
+        const text = await once(agent, url + (opts.path ?? '/'), n++, opts.contentType);
         ok++;
         pids.add(Number.parseInt(text, 10));
       } catch (e) {

@@ -120,12 +120,12 @@ export interface Server extends Narwhal {
  * Starts narwhal on 127.0.0.1 with an OS-chosen port and debug logs, and
  * resolves once `workers` workers have reported ready.
  */
-export async function startServer(args: readonly string[], opts: { workers?: number; cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string } = {}): Promise<Narwhal & { url: string; port: number }> {
+export async function startServer(args: readonly string[], opts: { workers?: number; cwd?: string; env?: NodeJS.ProcessEnv; execPath?: string; readyTimeoutMs?: number } = {}): Promise<Narwhal & { url: string; port: number }> {
   const n = new Narwhal(['--bind', '127.0.0.1:0', '--log-level', 'debug', ...args], opts);
   const m = await n.waitForLog(/Listening at: (https?):\/\/127\.0\.0\.1:(\d+)/);
   const port = Number(m[2]);
   const workers = opts.workers ?? 1;
-  await waitFor(`${workers} ready workers in:\n${n.output}`, () => n.readyPids().length >= workers || (n.exit ? Promise.reject(new Error(`narwhal exited early:\n${n.output}`)) : false), 20_000);
+  await waitFor(`${workers} ready workers in:\n${n.output}`, () => n.readyPids().length >= workers || (n.exit ? Promise.reject(new Error(`narwhal exited early:\n${n.output}`)) : false), opts.readyTimeoutMs ?? 20_000);
   return Object.assign(n, { url: `${m[1]}://127.0.0.1:${port}`, port });
 }
 
