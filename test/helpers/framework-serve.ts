@@ -24,7 +24,7 @@ export interface FrameworkApp {
   /** Static files and the content type each must be served with. */
   readonly assets: ReadonlyArray<{ path: string; type: RegExp }>;
   /** Finds a hashed client asset's path in the page's HTML (a built JS chunk), with its type. */
-  readonly clientAsset: { re: RegExp; type: RegExp };
+  readonly clientAsset: { re: RegExp; type: RegExp; cacheControl?: RegExp };
 }
 
 const title = (pid: number) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
@@ -47,10 +47,11 @@ export async function checkServes(s: Served, app: FrameworkApp): Promise<void> {
 
   const chunk = app.clientAsset.re.exec(page.body)?.[1];
   assert.ok(chunk, `no client asset matching ${app.clientAsset.re} in the page`);
-  for (const a of [...app.assets, { path: chunk, type: app.clientAsset.type }]) {
+  for (const a of [...app.assets, { path: chunk, type: app.clientAsset.type, cacheControl: app.clientAsset.cacheControl }]) {
     const r = await request(`${s.url}${a.path}`);
     assert.equal(r.status, 200, `${a.path}: ${r.status}`);
     assert.match(r.headers['content-type'] ?? '', a.type, `${a.path}`);
+    if ('cacheControl' in a && a.cacheControl) assert.match(r.headers['cache-control'] ?? '', a.cacheControl, `${a.path}`);
     assert.ok(r.body.length > 0, `${a.path} is empty`);
   }
 

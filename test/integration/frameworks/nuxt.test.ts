@@ -34,7 +34,10 @@ test('Nuxt node-server .output/server/index.mjs (listen): page, POST route, stat
 test("Nuxt node-listener preset's `listener` export, its public files through --static: same checks", COLD_BUILD, async () => {
   const dir = await frameworkBuild('nuxt');
   // The listener serves no files: Narwhal serves the client build and public/ (long-lived caching for /_nuxt/).
-  const app = nuxt(['.output-listener/server/index.mjs:listener', '--static', '/_nuxt=.output-listener/public/_nuxt', '--static', '/img=.output-listener/public/img'], dir);
+  const app = {
+    ...nuxt(['.output-listener/server/index.mjs:listener', '--static', '/_nuxt=.output-listener/public/_nuxt', '--static', '/img=.output-listener/public/img'], dir),
+    clientAsset: { re: /"(\/_nuxt\/[^"]+\.js)"/, type: /^text\/javascript/, cacheControl: /immutable/ },
+  };
   const s = await serveFramework(app);
   try {
     await checkServes(s, app);
