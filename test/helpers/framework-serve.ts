@@ -30,10 +30,10 @@ export interface FrameworkApp {
 const title = (pid: number) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
 
 export async function serveFramework(app: FrameworkApp): Promise<Served> {
-  return startServer([...app.args, '--workers', '2', '--graceful-timeout', '20'], { workers: 2, cwd: app.cwd, env: { NODE_ENV: 'production', ...app.env } });
+  return startServer([...app.args, '--workers', '2', '--graceful-timeout', '20', '--access-logfile', '-', '--health-path', '/narwhal-health'], { workers: 2, cwd: app.cwd, env: { NODE_ENV: 'production', ...app.env } });
 }
 
-/** Page, POST route, static assets and titles, on a running server. */
+/** Page, POST route, static assets, access log, health path and titles, on a running server. */
 export async function checkServes(s: Served, app: FrameworkApp): Promise<void> {
   const page = await request(s.url);
   assert.equal(page.status, 200, page.body.slice(0, 2000));
@@ -44,6 +44,12 @@ export async function checkServes(s: Served, app: FrameworkApp): Promise<void> {
   assert.equal(echo.status, 200, echo.body);
   assert.match(echo.body, /^\d+:narwhal-post$/);
   assert.ok(s.readyPids().includes(Number.parseInt(echo.body, 10)), `answered by ${echo.body}, not one of the workers ${s.readyPids()}`);
+
+  // Narwhal's access log and health path sit on the app's own server too.
+  await s.waitForLog(new RegExp(`"POST ${app.echoPath} HTTP/1\\.1" 200`));
+  const health = await request(`${s.url}/narwhal-health`);
+  assert.equal(health.status, 200);
+  assert.equal(health.body, 'OK\n');
 
   const chunk = app.clientAsset.re.exec(page.body)?.[1];
   assert.ok(chunk, `no client asset matching ${app.clientAsset.re} in the page`);
