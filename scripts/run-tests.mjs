@@ -25,18 +25,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-// Framework builds (test/integration/frameworks/) may run `npm ci && npm run build` cold
-// first, longer than any other test file may take; Node 20 times whole files out too.
+// Framework tests build real apps from npm on a cold cache (minutes each): the runner's
+// per-file timeout must cover that build, so they run in their own pass with a longer one.
 const isFramework = (f) => path.relative(root, f).startsWith(path.join('test', 'integration', 'frameworks') + path.sep);
-const groups = [
-  [files.filter((f) => !isFramework(f)), 120_000],
-  [files.filter(isFramework), 12 * 60_000],
-].filter(([group]) => group.length > 0);
+const passes = [
+  { files: files.filter((f) => !isFramework(f)), timeout: 120_000 },
+  { files: files.filter(isFramework), timeout: 15 * 60_000 },
+].filter((p) => p.files.length);
 let status = 0;
-for (const [group, timeoutMs] of groups) {
+for (const pass of passes) {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...group.map((f) => path.relative(root, f))],
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${pass.timeout}`, ...pass.files.map((f) => path.relative(root, f))],
     { cwd: root, stdio: 'inherit' },
   );
   status ||= result.status ?? 1;
