@@ -3,6 +3,8 @@
 // away. Where those come from is a RequestSource: node:http's IncomingMessage
 // (node-source.ts) or a head the strict gate parsed (fetch-exchange.ts).
 
+import { lightClassesInstalled, makeRequest } from './fetch/install.js';
+
 /** What a Request is made of, each part asked for only when needed. */
 export interface RequestSource {
   readonly method: string;
@@ -130,8 +132,9 @@ class LazyRequest {
   }
 }
 
-/** The Request handed to the app. */
+/** The Request handed to the app: the light one when the worker installed them (`--fetch-classes light`). */
 export function toRequest(source: RequestSource): Request {
+  if (lightClassesInstalled()) return makeRequest(source.method, source.url(), source.headerList(), source);
   if (LAZY) return new LazyRequest(source) as unknown as Request;
   return new IncomingRequest(source);
 }
