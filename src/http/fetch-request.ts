@@ -76,6 +76,7 @@ class IncomingRequest extends Request {
     return (this.#signal ??= this.#source.signal());
   }
 }
+Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
 
 /**
  * Node 20's Request keeps its internals under symbol keys and checks its
@@ -122,6 +123,8 @@ class LazyRequest {
 
   static {
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
+    // `request.constructor === Request`, as for any Request.
+    Object.defineProperty(LazyRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
     for (const key of INTERNALS) {
       Object.defineProperty(LazyRequest.prototype, key, {
         get: function (this: LazyRequest) {

@@ -4,7 +4,7 @@
 // when the app reaches for its body or another member; one an app makes with
 // `new Request(...)` is Node's Request inside from the start.
 
-import { shapeLike } from './node-shape.js';
+import { shapeLike, uncloneable } from './node-shape.js';
 
 const NodeRequest = globalThis.Request;
 const INTERNAL: unique symbol = Symbol('light request');
@@ -40,6 +40,7 @@ export class LightRequest {
   #signal: AbortSignal | null = null;
 
   constructor(input: unknown, init: unknown = undefined) {
+    uncloneable(this);
     if (input === INTERNAL) {
       const from = init as { incoming?: Incoming; real?: Request };
       if (from.incoming) this.#incoming = from.incoming;
