@@ -62,6 +62,15 @@ export const SETTINGS = {
     summary: 'The app contract: fetch-style, node-style, a script that calls listen(), or decided from the app.',
     docs: '`auto`: a module that calls `listen()` on a server while it loads (or exports no app and then calls it within `--boot-timeout`) is a listen app: its server accepts on Narwhal\'s sockets, whatever port it asks for (see docs/frameworks.md). Otherwise an object with a `fetch` method is fetch-style; a function is node-style when it declares two or more parameters (`(req, res)`, Express\'s `(req, res, next)`) or only `(...args)`, and fetch-style otherwise; a guessed contract is checked on the calls, and a failed guess says which rule chose it. A default export that is a promise is awaited. `listen` runs the module as a script whatever it exports.',
   }),
+  fetchClasses: setting({
+    name: 'fetch_classes',
+    section: 'Config',
+    cli: ['--fetch-classes'],
+    type: choice(['light', 'node'] as const),
+    default: 'light',
+    summary: 'The Request and Response classes a fetch-style app sees: light (faster, built like Node\'s) or node (Node\'s own).',
+    docs: '`light`: before the app is imported, the worker replaces `globalThis.Request`, `Response` and `fetch` with classes that keep a request\'s parsed head and a response\'s string or bytes as they are, and build Node\'s own object only when the app reaches for something only it has (a body stream, `formData()`, a member Node adds later). `instanceof` holds both ways with Node\'s objects, `fetch()` takes and gives them, and the compatibility suite (test/integration/fetch-classes.test.ts) checks that an app cannot tell them apart. `node`: no global is touched and apps get Node\'s own classes. With `--interface node` or `listen` nothing is replaced. docs/http.md gives the numbers.',
+  }),
   typescript: setting({
     name: 'typescript',
     section: 'Config',

@@ -3,6 +3,8 @@
 // away. Where those come from is a RequestSource: node:http's IncomingMessage
 // (node-source.ts) or a head the strict gate parsed (fetch-exchange.ts).
 
+import { lightClassesInstalled, makeRequest } from './fetch/install.js';
+
 /** What a Request is made of, each part asked for only when needed. */
 export interface RequestSource {
   readonly method: string;
@@ -74,6 +76,7 @@ class IncomingRequest extends Request {
     return (this.#signal ??= this.#source.signal());
   }
 }
+Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
 
 /**
  * Node 20's Request keeps its internals under symbol keys and checks its
@@ -120,6 +123,8 @@ class LazyRequest {
 
   static {
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
+    // `request.constructor === Request`, as for any Request.
+    Object.defineProperty(LazyRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
     for (const key of INTERNALS) {
       Object.defineProperty(LazyRequest.prototype, key, {
         get: function (this: LazyRequest) {
@@ -130,8 +135,9 @@ class LazyRequest {
   }
 }
 
-/** The Request handed to the app. */
+/** The Request handed to the app: the light one when the worker installed them (`--fetch-classes light`). */
 export function toRequest(source: RequestSource): Request {
+  if (lightClassesInstalled()) return makeRequest(source.method, source.url(), source.headerList(), source);
   if (LAZY) return new LazyRequest(source) as unknown as Request;
   return new IncomingRequest(source);
 }

@@ -4,6 +4,8 @@
 // ServerResponse (fetch-adapter.ts) or a connection served directly
 // (fetch-exchange.ts). Runs in workers.
 
+import { isLightResponse, readResponse, type ResponseParts } from './fetch/install.js';
+
 type Chunk = string | Uint8Array;
 
 /** Where a response goes; the target frames the body (length, chunked, or until close). */
@@ -89,12 +91,28 @@ export function bodiless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || status < 200;
 }
 
+/** A light Response's parts (fetch/install.ts), its plain body as given; Node's Response read the usual way. */
+function partsOf(response: Response, http2: boolean): ResponseParts {
+  if (!isLightResponse(response)) return { status: response.status, statusText: response.statusText, headers: headerList(response, http2), body: response.body };
+  const parts = readResponse(response)!;
+  if (!http2) return parts;
+  const headers: string[] = [];
+  for (let i = 0; i < parts.headers.length; i += 2) if (!CONNECTION_FIELDS.has(parts.headers[i]!)) headers.push(parts.headers[i]!, parts.headers[i + 1]!);
+  return { ...parts, headers };
+}
+
 /** Sends `response`; resolves when it is all handed to the target, rejects when its body stream fails. */
 export function writeResponse(target: ResponseTarget, response: Response, options: WriteOptions): Promise<void> | undefined {
-  const status = response.status;
-  const statusText = response.statusText || undefined;
-  const headers = headerList(response, options.http2);
-  const body = response.body;
+  const parts = partsOf(response, options.http2);
+  const status = parts.status;
+  const statusText = parts.statusText || undefined;
+  const headers = parts.headers;
+  const body = parts.body;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    target.head(status, statusText, options.noBody ? headers : withLength(headers, byteLength(body)));
+    target.end(options.noBody ? undefined : body);
+    return undefined;
+  }
   if (body === null || options.noBody) {
     if (body === null && !options.noBody) withLength(headers, 0);
     target.head(status, statusText, headers);

@@ -134,6 +134,8 @@ export class Worker {
         this.#hooks = await (await import('../hooks/worker-hooks.js')).loadWorkerHooks(this.#boot.configFile, this.#boot.workerHooks);
       }
       await callHook(this.#logger, 'postFork', this.#hooks.postFork, this.#view);
+      // Before the app is imported, so every Request/Response it captures is the light one (docs/http.md).
+      if (config.fetchClasses === 'light' && config.interface !== 'node' && config.interface !== 'listen') (await import('../http/fetch/install.js')).installLightClasses();
       return await loadWorkerApp({
         config,
         cwd: process.cwd(),

@@ -8,10 +8,10 @@
 // - installLightClasses(scope = globalThis): replaces Request, Response and
 //   fetch in `scope` (fetch so that it accepts a light Request and returns
 //   Responses of the installed class). Idempotent; returns what it replaced.
-// - makeRequest(method, url, rawHeaders, body, signal): the app's Request. `url`
-//   is absolute; `rawHeaders` flat [name, value, ...] (`:`-names skipped); `body`
-//   a BodySource whose stream() is called only when the app reads the body
-//   (ignored for GET and HEAD); `signal` aborts when the client goes away.
+// - makeRequest(method, url, rawHeaders, source): the app's Request. `url`
+//   is absolute; `rawHeaders` flat [name, value, ...] (`:`-names skipped);
+//   `source` a BodySource whose body() is called only when the app reads the
+//   body (never for GET and HEAD) and whose signal() only when it reads `signal`.
 //   With the light classes not installed it returns Node's own Request. A
 //   method Node's Request refuses (CONNECT, TRACE, a bad token) throws its TypeError.
 // - readResponse(value): status, statusText, headers (flat, lower-case, each
@@ -25,6 +25,7 @@ import { handoffRequest, isLightRequest, LightRequest, makeIncoming, type BodySo
 import { isLightResponse, LightResponse, readLightParts, wrapResponse, type ResponseParts } from './light-response.js';
 
 export type { BodySource } from './light-request.js';
+export { isLightResponse } from './light-response.js';
 export type { ResponseParts } from './light-response.js';
 
 const NodeRequest = globalThis.Request;
@@ -74,16 +75,16 @@ export function makeRequest(
   url: string,
   rawHeaders: readonly string[],
   body: BodySource | null,
-  signal: AbortSignal | null,
   scope: InstalledScope = globalThis,
 ): Request {
-  if (lightClassesInstalled(scope)) return makeIncoming({ method, url, rawHeaders, body, signal });
+  if (lightClassesInstalled(scope)) return makeIncoming({ method, url, rawHeaders, body });
   const headers = new Headers();
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.charCodeAt(0) !== 58) headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
-  if (signal) init.signal = signal;
-  if (body && method !== 'GET' && method !== 'HEAD') {
-    init.body = body.stream();
+  if (body) init.signal = body.signal();
+  const stream = body && method !== 'GET' && method !== 'HEAD' ? body.body() : null;
+  if (stream) {
+    init.body = stream;
     init.duplex = 'half';
   }
   return new NodeRequest(url, init);

@@ -4,24 +4,29 @@
 // when the app reaches for its body or another member; one an app makes with
 // `new Request(...)` is Node's Request inside from the start.
 
-import { shapeLike } from './node-shape.js';
+import { shapeLike, uncloneable } from './node-shape.js';
 
 const NodeRequest = globalThis.Request;
 const INTERNAL: unique symbol = Symbol('light request');
 // Methods Node's Request keeps as given; any other spelling goes through its normalization (or its TypeError).
 const PLAIN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
 
-/** A request body not yet read; `stream()` is called at most once, when the app first reaches for the body. */
+/**
+ * What the server has for a request's body and signal, each asked for only
+ * when the app reaches for it: `body()` at most once (null: no body),
+ * `signal()` aborts when the client goes away. fetch-request.ts's RequestSource is one.
+ */
 export interface BodySource {
-  stream(): ReadableStream<Uint8Array>;
+  body(): ReadableStream<Uint8Array> | null;
+  signal(): AbortSignal;
 }
 
 interface Incoming {
   method: string;
   url: string;
   rawHeaders: readonly string[];
+  /** null: no body, and a signal that never aborts. */
   body: BodySource | null;
-  signal: AbortSignal | null;
 }
 
 type RequestInitFull = RequestInit & { duplex?: 'half' };
@@ -35,6 +40,7 @@ export class LightRequest {
   #signal: AbortSignal | null = null;
 
   constructor(input: unknown, init: unknown = undefined) {
+    uncloneable(this);
     if (input === INTERNAL) {
       const from = init as { incoming?: Incoming; real?: Request };
       if (from.incoming) this.#incoming = from.incoming;
@@ -81,8 +87,9 @@ export class LightRequest {
     if (this.#real) return this.#real;
     const incoming = this.#incoming!;
     const init: RequestInitFull = { method: incoming.method, headers: this.headers, signal: this.signal };
-    if (incoming.body && incoming.method !== 'GET' && incoming.method !== 'HEAD') {
-      init.body = incoming.body.stream();
+    const stream = incoming.body && incoming.method !== 'GET' && incoming.method !== 'HEAD' ? incoming.body.body() : null;
+    if (stream) {
+      init.body = stream;
       init.duplex = 'half';
     }
     return (this.#real = new NodeRequest(incoming.url, init));
@@ -110,7 +117,7 @@ export class LightRequest {
 
   get signal(): AbortSignal {
     if (!this.#incoming) return this.#real!.signal;
-    return (this.#signal ??= this.#incoming.signal ?? new AbortController().signal);
+    return (this.#signal ??= this.#incoming.body?.signal() ?? new AbortController().signal);
   }
 
   get body(): ReadableStream<Uint8Array> | null {

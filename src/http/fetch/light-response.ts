@@ -6,7 +6,7 @@
 // readParts() reads what the server sends without building anything.
 
 import { flatHeaders, hasField, headerPairs, pairList } from './header-pairs.js';
-import { shapeLike } from './node-shape.js';
+import { shapeLike, uncloneable } from './node-shape.js';
 
 const NodeResponse = globalThis.Response;
 const TEXT_TYPE = 'text/plain;charset=UTF-8';
@@ -89,6 +89,7 @@ export class LightResponse {
   #used = false;
 
   constructor(body: unknown = null, init: unknown = undefined) {
+    uncloneable(this);
     if (body === INTERNAL) {
       const from = init as { real?: Response; plain?: Plain; headers?: Headers | null };
       if (from.real) this.#real = from.real;

@@ -5,7 +5,18 @@
 // handed to the real object, and `instanceof` true for Node's instances too.
 // Called once per class by light-request.ts and light-response.ts, in workers.
 
+import * as workerThreads from 'node:worker_threads';
+
 type AnyClass = abstract new (...args: never[]) => object;
+
+const markAsUncloneable = (workerThreads as { markAsUncloneable?: (value: object) => void }).markAsUncloneable;
+
+/**
+ * Where Node marks its Request and Response uncloneable (22.10+), structuredClone
+ * throws DataCloneError for them; a light object is marked the same way. On
+ * older Node both clone to `{}`.
+ */
+export const uncloneable: (value: object) => void = markAsUncloneable ?? (() => {});
 
 /**
  * `realOf(object)` returns Node's object that answers for a light one
@@ -25,6 +36,9 @@ export function shapeLike(light: AnyClass, node: AnyClass, realOf: (object: obje
     } else if (desc.get) {
       const get = desc.get;
       Object.defineProperty(lightProto, key, { ...desc, get: { [key](this: object) { return get.call(realOf(this)); } }[key] });
+    } else {
+      // A plain value on Node's prototype (Node 20's Request has `attribute`) is shown as it is.
+      Object.defineProperty(lightProto, key, { ...desc, configurable: true });
     }
   }
   // Web IDL members are enumerable; class members are not. Node's shapes for-in and Object.entries of the prototype.
@@ -36,7 +50,10 @@ export function shapeLike(light: AnyClass, node: AnyClass, realOf: (object: obje
   const own = new Map(Object.getOwnPropertyNames(lightProto).map((key) => [key, Object.getOwnPropertyDescriptor(lightProto, key)!]));
   for (const key of own.keys()) if (key !== 'constructor') delete (lightProto as Record<string, unknown>)[key];
   for (const key of Object.getOwnPropertyNames(nodeProto)) {
-    if (key !== 'constructor' && own.has(key)) Object.defineProperty(lightProto, key, own.get(key)!);
+    if (key === 'constructor' || !own.has(key)) continue;
+    const desc = own.get(key)!;
+    const plain = 'value' in desc && typeof desc.value !== 'function';
+    Object.defineProperty(lightProto, key, plain ? Object.getOwnPropertyDescriptor(nodeProto, key)! : desc);
   }
   // Helpers the light file took off the class first; Node's class has no such statics.
   for (const key of Object.getOwnPropertyNames(light)) {
