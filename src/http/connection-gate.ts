@@ -26,6 +26,8 @@ export interface GateOptions {
   readonly acceptUpgrades?: boolean;
   /** `native`: node:http's parser reads plain and TLS HTTP/1.1 where no leniency needs the strict one (native-http1.ts). */
   readonly parser?: 'strict' | 'native';
+  /** Bench-only (config/env.ts): native listeners skip the checks on parsed heads. */
+  readonly uncheckedHeads?: boolean;
   /** The largest request head, line and fields together (0: none). */
   readonly headLimit?: number;
   /** Told about every rejected request (for the debug log). */

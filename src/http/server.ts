@@ -249,6 +249,10 @@ export class HttpServer {
     const socket = req.socket;
     this.#native!.served(socket);
     if (this.#refused.has(socket)) return;
+    if (this.#gate.uncheckedHeads === true) {
+      this.#listener(req, res);
+      return;
+    }
     try {
       const verdict = checkParsed(req, this.#options.gate.rules, this.#options.gate.headLimit ?? 0);
       if (verdict.forceClose) res.shouldKeepAlive = false;
