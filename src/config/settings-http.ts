@@ -67,7 +67,7 @@ export const HTTP_SETTINGS = {
     section: 'Security',
     cli: ['--http-parser'],
     type: choice(['strict', 'native'] as const),
-    default: 'strict',
+    default: 'native',
     summary: 'Which parser reads HTTP/1.1 requests: strict (Gunicorn\'s rules in JavaScript) or native (node:http\'s llhttp, with the same rules checked on what it parsed).',
     docs: '`native` lets node:http read the socket itself (much less CPU per request); Gunicorn\'s rules llhttp does not apply (limits, field count, repeated Host or Content-Type, underscores, transfer codings, Host validity) are checked on the parsed head. A first request llhttp refuses is re-read by the strict parser; a listener with a leniency setting on (`--permit-obsolete-folding`, `--strip-header-spaces`, `--permit-unconventional-http-method`, `--permit-unconventional-http-version`, `--casefold-http-method`) or `--proxy-protocol` uses the strict parser. docs/http.md lists what differs.',
   }),
