@@ -48,8 +48,9 @@ export class NativeHttp1 {
    * checked on it, and `next` serves it; a refusal is answered here, the app never called.
    */
   check(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): void {
-    // HTTP/2 on a TLS listener: its own limits and header map apply (http2.ts).
-    if (req.httpVersionMajor === 2) {
+    // HTTP/2 on a TLS listener (node's compat request carries its stream): its own limits
+    // and header map apply (http2.ts). `HTTP/2.0` in an HTTP/1.1 request line is checked below.
+    if ((req as { stream?: unknown }).stream !== undefined) {
       next(req, res);
       return;
     }

@@ -23,7 +23,7 @@ import type { ProxyTrust } from './proxy-headers.js';
 import { answerAppError, gateClientError } from './policy/error-answer.js';
 import { DateField, applyForwarded } from './policy/forwarded.js';
 import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
-import { http1Settings, usesNativeParser } from './transport.js';
+import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
@@ -120,7 +120,7 @@ export class HttpServer {
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
     // Upgrade handlers take node:http's objects.
     this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, gate: options.gate, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
-    const direct = app.kind === 'fetch' && !app.upgrade;
+    const direct = app.kind === 'fetch' && servesDirect(options.gate, app.kind, Boolean(app.upgrade));
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
 
@@ -184,7 +184,7 @@ export class HttpServer {
   listen(fd: number): Promise<void> {
     const tls = this.#options.tls;
     const native = this.#native !== null;
-    if (this.#direct && !tls && !native) return this.#listenDirect(fd, this.#direct);
+    if (this.#direct && !tls) return this.#listenDirect(fd, this.#direct);
     const listener: Listener = native ? (req, res) => this.#native!.check(req, res, this.#listener) : this.#listener;
     const http1 = http1Settings(this.#options.gate, this.#options.keepalive, native);
     const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as http.Server;
