@@ -1,7 +1,8 @@
-// HTTP/1.1 read by node:http's own parser (llhttp) straight from the socket:
-// what it refuses is answered (431, 408, 400) after the responses before it,
-// and a connection whose first request it refuses is handed to the strict
-// parser, which may accept it (unknown methods, non-ASCII targets, CONNECT).
+// HTTP/1.1 read by node:http's own parser (llhttp) straight from the socket,
+// Gunicorn's other rules checked on what it parsed (and --body-timeout): what
+// it refuses is answered (431, 408, 400) after the responses before it, and a
+// connection whose first request it refuses is handed to the strict parser,
+// which may accept it (unknown methods, non-ASCII targets, CONNECT).
 // Created by HttpServer for native listeners; runs in workers.
 
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
