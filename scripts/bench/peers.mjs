@@ -65,14 +65,15 @@ export function peers(root) {
     why: () => (pkg && !resolvePackage(pkg) ? `npm package ${pkg} is not installed (npm ci)` : null),
     start: ({ node, port, workers }) => startGroup(node, [path.join(bench, 'cluster.mjs'), kind, String(port), String(workers)], { cwd: root }),
   });
-  const narwhalPeer = (name, label, app) => ({
+  // `flags` after the common ones; `env` adds to the environment (the bench-only switches of src/config/env.ts).
+  const narwhalPeer = (name, label, app, flags = [], env = {}, pkg = null) => ({
     name,
     label,
-    why: () => (existsSync(narwhal) ? null : 'dist/ is missing (npm run build)'),
+    why: () => (!existsSync(narwhal) ? 'dist/ is missing (npm run build)' : pkg && !resolvePackage(pkg) ? `npm package ${pkg} is not installed (npm ci)` : null),
     start: ({ node, port, workers }) =>
-      startGroup(node, [narwhal, path.join(bench, app), '--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--log-level', 'warning'], {
+      startGroup(node, [narwhal, path.join(bench, app), '--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', ...flags], {
         cwd: root,
-        env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '' },
+        env: { ...process.env, NARWHAL_CMD_ARGS: '', PORT: '', WEB_CONCURRENCY: '', ...env },
       }),
   });
   return [
@@ -85,12 +86,24 @@ export function peers(root) {
       name: 'pm2',
       label: 'PM2 cluster mode',
       why: () => (resolvePackage('pm2/package.json') ? null : 'npm package pm2 is not installed (npm ci)'),
-      start: ({ node, port, workers }) => startPm2(node, port, workers, bench),
+      start: ({ node, port, workers }) => startPm2(node, port, workers, path.join(bench, 'pm2-hello.cjs')),
     },
     clusterPeer('hono', '@hono/node-server + cluster', 'hono', '@hono/node-server'),
     clusterPeer('srvx', 'srvx + cluster', 'srvx', 'srvx'),
-    narwhalPeer('narwhal-fetch', 'Narwhal, fetch-style', 'narwhal-fetch.mjs'),
-    narwhalPeer('narwhal-node', 'Narwhal, node-style', 'narwhal-node.mjs'),
+    narwhalPeer('narwhal-fetch', 'Narwhal, fetch-style, strict parser', 'narwhal-fetch.mjs', ['--http-parser', 'strict']),
+    narwhalPeer('narwhal-fetch-native', 'Narwhal, fetch-style, native parser', 'narwhal-fetch.mjs', ['--http-parser', 'native']),
+    narwhalPeer('narwhal-node', 'Narwhal, node-style, strict parser', 'narwhal-node.mjs', ['--http-parser', 'strict']),
+    narwhalPeer('narwhal-node-native', 'Narwhal, node-style, native parser', 'narwhal-node.mjs', ['--http-parser', 'native']),
+    // What Gunicorn's checks on the parsed head cost: the row above without them (never for production).
+    narwhalPeer('narwhal-node-native-unchecked', 'Narwhal, node-style, native, checks off', 'narwhal-node.mjs', ['--http-parser', 'native'], { NARWHAL_BENCH_UNCHECKED_HEADS: '1' }),
+    // The same unchanged script that calls app.listen() itself, under each.
+    {
+      name: 'pm2-express-listen',
+      label: 'Express listen() app, PM2 cluster',
+      why: () => (!resolvePackage('pm2/package.json') ? 'npm package pm2 is not installed (npm ci)' : !resolvePackage('express') ? 'npm package express is not installed (npm ci)' : null),
+      start: ({ node, port, workers }) => startPm2(node, port, workers, path.join(bench, 'express-listen.cjs')),
+    },
+    narwhalPeer('narwhal-express-listen', 'Express listen() app, Narwhal', 'express-listen.cjs', [], {}, 'express'),
     {
       name: 'gunicorn',
       label: 'Gunicorn (sync workers, WSGI)',
@@ -102,11 +115,11 @@ export function peers(root) {
 }
 
 /** PM2 runs a daemon (the "God" process) that forks the app instances; its pid is the master. */
-function startPm2(node, port, workers, bench) {
+function startPm2(node, port, workers, script) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'narwhal-bench-pm2-'));
   const cli = path.join(path.dirname(resolvePackage('pm2/package.json')), 'bin/pm2');
-  const env = { ...process.env, PM2_HOME: home, BENCH_PORT: String(port) };
-  const r = spawnSync(node, [cli, 'start', path.join(bench, 'pm2-hello.cjs'), '-i', String(workers), '--name', 'hello'], { env, encoding: 'utf8' });
+  const env = { ...process.env, PM2_HOME: home, BENCH_PORT: String(port), PORT: String(port) };
+  const r = spawnSync(node, [cli, 'start', script, '-i', String(workers), '--name', 'hello'], { env, encoding: 'utf8' });
   const pidFile = path.join(home, 'pm2.pid');
   if (r.status !== 0 || !existsSync(pidFile)) throw new Error(`pm2 start failed: ${r.stderr || r.stdout}`);
   const pid = Number(spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim());

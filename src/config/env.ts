@@ -19,6 +19,15 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvView {
   };
 }
 
+/**
+ * Bench-only: NARWHAL_BENCH_UNCHECKED_HEADS=1 skips Gunicorn's checks on the
+ * heads node:http's parser read (--http-parser native), so `npm run bench` can
+ * show what they cost. Not a setting on purpose: no deployment should run without them.
+ */
+export function benchUncheckedHeads(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['NARWHAL_BENCH_UNCHECKED_HEADS'] === '1';
+}
+
 /** Variables that hand listening sockets to a new master; never passed further. */
 const SOCKET_VARS = ['NARWHAL_FD', 'NARWHAL_FD_LABELS', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'];
 

@@ -66,10 +66,10 @@ export const HTTP_SETTINGS = {
     name: 'http_parser',
     section: 'Security',
     cli: ['--http-parser'],
-    type: choice(['strict', 'native'] as const),
+    type: choice(['strict', 'auto', 'native'] as const),
     default: 'strict',
-    summary: 'Which parser reads HTTP/1.1 requests: strict (Gunicorn\'s rules in JavaScript) or native (node:http\'s llhttp, with the same rules checked on what it parsed).',
-    docs: '`native` lets node:http read the socket itself (much less CPU per request); Gunicorn\'s rules llhttp does not apply (limits, field count, repeated Host or Content-Type, underscores, transfer codings, Host validity) are checked on the parsed head. A first request llhttp refuses is re-read by the strict parser; a listener with a leniency setting on (`--permit-obsolete-folding`, `--strip-header-spaces`, `--permit-unconventional-http-method`, `--permit-unconventional-http-version`, `--casefold-http-method`) or `--proxy-protocol` uses the strict parser. docs/http.md lists what differs.',
+    summary: 'Which parser reads HTTP/1.1 requests: native (node:http\'s llhttp, with Gunicorn\'s other rules checked on what it parsed), strict (Gunicorn\'s rules in JavaScript), or auto (the faster one for the app\'s contract).',
+    docs: '`auto` is `native` for node-style apps and for fetch-style apps on TLS, and `strict` for fetch-style apps on plain HTTP/1.1, which are then served straight from the strict parser without node:http: each is what costs the least CPU per request in `npm run bench` (docs/benchmarks.md). It is not the default yet: docs/http.md says what still differs. `native` lets node:http read the socket itself; Gunicorn\'s rules llhttp does not apply (limits, field count, repeated Host or Content-Type, underscores, transfer codings, Host validity, --body-timeout) are checked on the parsed head. A first request llhttp refuses is re-read by the strict parser; a listener with a leniency setting on (`--permit-obsolete-folding`, `--strip-header-spaces`, `--permit-unconventional-http-method`, `--permit-unconventional-http-version`, `--casefold-http-method`) or `--proxy-protocol` uses the strict parser. docs/http.md lists what differs.',
   }),
   headerMap: setting({
     name: 'header_map',

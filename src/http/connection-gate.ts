@@ -24,8 +24,10 @@ export interface GateOptions {
   readonly bodyTimeoutMs: number;
   /** The app takes upgrades (WebSocket): after an upgrade request the bytes are the app's, not HTTP. */
   readonly acceptUpgrades?: boolean;
-  /** `native`: node:http's parser reads plain and TLS HTTP/1.1 where no leniency needs the strict one (native-http1.ts). */
-  readonly parser?: 'strict' | 'native';
+  /** `native`: node:http's parser reads plain and TLS HTTP/1.1 where no leniency needs the strict one (native-http1.ts); `auto`: native except where a fetch-style app is served straight from the gate. */
+  readonly parser?: 'auto' | 'strict' | 'native';
+  /** Bench-only (config/env.ts): native listeners skip the checks on parsed heads. */
+  readonly uncheckedHeads?: boolean;
   /** The largest request head, line and fields together (0: none). */
   readonly headLimit?: number;
   /** Told about every rejected request (for the debug log). */

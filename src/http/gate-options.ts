@@ -2,6 +2,7 @@
 // parsing leniencies, PROXY protocol, timeouts). Called once by the worker
 // before it creates its HttpServer.
 
+import { benchUncheckedHeads } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import type { GateOptions } from './connection-gate.js';
 import { headRules } from './head-rules.js';
@@ -25,6 +26,7 @@ export function gateOptions(config: Config): GateOptions {
     proxyAllowed: peerMatcher(config.proxyAllowIps),
     schemeTrusted: peerMatcher(config.forwardedAllowIps),
     parser: config.httpParser,
+    ...(benchUncheckedHeads() ? { uncheckedHeads: true } : {}),
     headLimit: config.limitRequestHead,
     headerTimeoutMs: config.headerTimeout * 1000,
     bodyTimeoutMs: config.bodyTimeout * 1000,

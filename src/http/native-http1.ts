@@ -1,19 +1,24 @@
-// HTTP/1.1 read by node:http's own parser (llhttp) straight from the socket:
-// what it refuses is answered (431, 408, 400) after the responses before it,
-// and a connection whose first request it refuses is handed to the strict
-// parser, which may accept it (unknown methods, non-ASCII targets, CONNECT).
+// HTTP/1.1 read by node:http's own parser (llhttp) straight from the socket,
+// Gunicorn's other rules checked on what it parsed (and --body-timeout): what
+// it refuses is answered (431, 408, 400) after the responses before it, and a
+// connection whose first request it refuses is handed to the strict parser,
+// which may accept it (unknown methods, non-ASCII targets, CONNECT).
 // Created by HttpServer for native listeners; runs in workers.
 
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
-import { endWithError } from './http-error.js';
+import type { GateOptions } from './connection-gate.js';
+import { endWithError, HttpError, refuseWith } from './http-error.js';
 import { releaseFromHttp } from './node-internals.js';
+import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 export interface NativeHttp1Options {
   readonly logger: Logger;
+  /** The rules, limits and --body-timeout checked on what llhttp parsed. */
+  readonly gate: GateOptions;
   /** Serves a connection with the strict parser from its first byte; `bytes` were read already. */
   readonly toStrict: ((socket: Socket, bytes: Buffer) => void) | null;
 }
@@ -26,6 +31,8 @@ export class NativeHttp1 {
   /** Connections node:http has handed a request from: their bytes so far are no longer all at hand. */
   readonly #served = new WeakSet<Socket>();
   readonly #handedOver = new WeakSet<Socket>();
+  /** Connections whose request was refused: what was pipelined behind it is not served. */
+  readonly #refused = new WeakSet<Socket>();
 
   constructor(options: NativeHttp1Options) {
     this.#options = options;
@@ -37,9 +44,69 @@ export class NativeHttp1 {
     server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onConnect(req, socket, head));
   }
 
-  /** node:http handed a request from `socket` to the app's side. */
-  served(socket: Socket): void {
+  /**
+   * A request node:http parsed: Gunicorn's rules llhttp does not apply are
+   * checked on it, and `next` serves it; a refusal is answered here, the app never called.
+   */
+  check(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): void {
+    // HTTP/2 on a TLS listener (node's compat request carries its stream): its own limits
+    // and header map apply (http2.ts). `HTTP/2.0` in an HTTP/1.1 request line is checked below.
+    if ((req as { stream?: unknown }).stream !== undefined) {
+      next(req, res);
+      return;
+    }
+    const socket = req.socket;
     this.#served.add(socket);
+    if (this.#refused.has(socket)) return;
+    const gate = this.#options.gate;
+    if (gate.uncheckedHeads === true) {
+      next(req, res);
+      return;
+    }
+    try {
+      const verdict = checkParsed(req, gate.rules, gate.headLimit ?? 0);
+      if (verdict.forceClose) res.shouldKeepAlive = false;
+      if (verdict.chunked) guardTrailers(req, (name) => this.#refuse(req, res, new HttpError(400, `${name} is not allowed in trailers`)));
+      if (verdict.body) this.#timeBody(req);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      this.#refuse(req, res, err);
+      return;
+    }
+    next(req, res);
+  }
+
+  #refuse(req: IncomingMessage, res: ServerResponse, err: HttpError): void {
+    this.#refused.add(req.socket);
+    this.#options.gate.onReject?.(err, req.socket);
+    if (res.headersSent) res.destroy();
+    else refuseWith(res, err);
+  }
+
+  /**
+   * --body-timeout, as the strict gate applies it: a body whose bytes stop
+   * coming for that long while the app reads closes the connection (the app
+   * has the request, so its body ending with an error is what tells it). node:http pauses the
+   * socket when the app is not reading; then the client is not the slow one.
+   * Polls bytesRead: no listener on the request changes how the app reads it.
+   */
+  #timeBody(req: IncomingMessage): void {
+    const ms = this.#options.gate.bodyTimeoutMs;
+    if (ms <= 0) return;
+    const socket = req.socket;
+    let seen = socket.bytesRead;
+    const timer = setTimeout(() => {
+      if (req.complete || socket.destroyed) return;
+      if (socket.bytesRead === seen && !socket.isPaused()) {
+        this.#options.gate.onReject?.(new HttpError(408, 'request body stalled', 'body'), socket);
+        socket.destroy();
+        return;
+      }
+      seen = socket.bytesRead;
+      timer.refresh();
+    }, ms);
+    timer.unref();
+    req.once('close', () => clearTimeout(timer));
   }
 
   #onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {

@@ -20,13 +20,11 @@ import { healthResponder, type HealthResponder } from './health.js';
 import { FetchConnection, type DirectDev, type FetchService } from './fetch-connection.js';
 import type { Exchange } from './fetch-exchange.js';
 import type { ProxyTrust } from './proxy-headers.js';
-import { HttpError, refuseWith } from './http-error.js';
 import { answerAppError, gateClientError } from './policy/error-answer.js';
 import { DateField, applyForwarded } from './policy/forwarded.js';
 import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
-import { http1Settings, usesNativeParser } from './transport.js';
+import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
-import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 import { ConnectionTracker } from './connections.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
 import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
@@ -94,8 +92,6 @@ export class HttpServer {
   readonly #native: NativeHttp1 | null;
   /** The strict gate's server for connections a native listener hands over; made when first needed. */
   #strict: http.Server | null = null;
-  /** Connections whose request was refused: what was pipelined behind it is not served. */
-  readonly #refused = new WeakSet<Socket>();
   #draining = false;
   #served = 0;
 
@@ -123,8 +119,8 @@ export class HttpServer {
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
     // Upgrade handlers take node:http's objects.
-    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
-    const direct = app.kind === 'fetch' && !app.upgrade;
+    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, gate: options.gate, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
+    const direct = app.kind === 'fetch' && servesDirect(options.gate, app.kind, Boolean(app.upgrade));
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
 
@@ -188,8 +184,8 @@ export class HttpServer {
   listen(fd: number): Promise<void> {
     const tls = this.#options.tls;
     const native = this.#native !== null;
-    if (this.#direct && !tls && !native) return this.#listenDirect(fd, this.#direct);
-    const listener: Listener = native ? (req, res) => this.#checkNative(req, res) : this.#listener;
+    if (this.#direct && !tls) return this.#listenDirect(fd, this.#direct);
+    const listener: Listener = native ? (req, res) => this.#native!.check(req, res, this.#listener) : this.#listener;
     const http1 = http1Settings(this.#options.gate, this.#options.keepalive, native);
     const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as http.Server;
     this.#setUp(server, native);
@@ -242,34 +238,6 @@ export class HttpServer {
     const gate = this.#gates.get(socket);
     if (gate) gate.feed(bytes);
     else socket.destroy();
-  }
-
-  /** Gunicorn's rules llhttp does not apply, on what it parsed; a refusal is answered here, the app never called. */
-  #checkNative(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    this.#native!.served(socket);
-    if (this.#refused.has(socket)) return;
-    try {
-      const verdict = checkParsed(req, this.#options.gate.rules, this.#options.gate.headLimit ?? 0);
-      if (verdict.forceClose) res.shouldKeepAlive = false;
-      if (verdict.chunked) guardTrailers(req, (name) => this.#refuse(req, res, new HttpError(400, `${name} is not allowed in trailers`)));
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      this.#refuse(req, res, err);
-      return;
-    }
-    this.#listener(req, res);
-  }
-
-  #refuse(req: IncomingMessage, res: ServerResponse, err: HttpError): void {
-    const socket = req.socket;
-    this.#refused.add(socket);
-    this.#options.gate.onReject?.(err, socket);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    refuseWith(res, err);
   }
 
   #listenDirect(fd: number, service: FetchService): Promise<void> {

@@ -1,6 +1,7 @@
 // --health-path through a real worker: answered without the app, 200 while
 // serving, 503 with Connection: close once the worker drains (seen on a
-// kept-alive connection, as a balancer would see it).
+// kept-alive connection, as a balancer would see it). For both contracts, on
+// node:http (native parser) and on the strict parser's paths.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -9,10 +10,16 @@ import { after, describe, test } from 'node:test';
 import { FIXTURES, startServer } from '../helpers/narwhal.js';
 import { request } from '../helpers/http.js';
 
-const APP = path.join(FIXTURES, 'forwarded.ts');
+const VARIANTS = [
+  { name: 'fetch-style, default parser (served without node:http)', app: 'forwarded.ts', flags: [] },
+  { name: 'fetch-style on node:http (--http-parser native)', app: 'forwarded.ts', flags: ['--http-parser', 'native'] },
+  { name: 'node-style, node:http reading natively (--http-parser native)', app: 'health-node.mjs', flags: ['--http-parser', 'native'] },
+  { name: 'node-style, default parser (node:http behind the strict gate)', app: 'health-node.mjs', flags: [] },
+];
 
-describe('--health-path', async () => {
-  const server = await startServer([APP, '--health-path', '/healthz', '--keep-alive', '10']);
+for (const variant of VARIANTS)
+describe(`--health-path, ${variant.name}`, async () => {
+  const server = await startServer([path.join(FIXTURES, variant.app), '--health-path', '/healthz', '--keep-alive', '10', ...variant.flags]);
   after(() => server.stop('SIGKILL'));
 
   test('the worker answers it, not the app; other paths reach the app', async () => {

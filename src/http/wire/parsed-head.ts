@@ -14,10 +14,13 @@ export interface ParsedVerdict {
   readonly chunked: boolean;
   /** A coded body (gzip, chunked): close after it, as the strict parser does. */
   readonly forceClose: boolean;
+  /** A body follows the head (chunked, or a Content-Length above 0): --body-timeout applies. */
+  readonly body: boolean;
 }
 
-const CHUNKED_ONLY: ParsedVerdict = { chunked: true, forceClose: false };
-const PLAIN: ParsedVerdict = { chunked: false, forceClose: false };
+const CHUNKED_ONLY: ParsedVerdict = { chunked: true, forceClose: false, body: true };
+const WITH_LENGTH: ParsedVerdict = { chunked: false, forceClose: false, body: true };
+const PLAIN: ParsedVerdict = { chunked: false, forceClose: false, body: false };
 
 /** The fields framing() reads, found by length before any lower-casing. */
 const FRAMING_LENGTHS = new Set([4, 12, 14, 17]);
@@ -57,8 +60,9 @@ export function checkParsed(req: IncomingMessage, rules: HeadRules, headLimit: n
   if (underscores && rules.headerMap !== 'dangerous') dropUnderscores(raw, rules.headerMap);
   if (framed === null) return PLAIN;
   const f = framing(framed, req.httpVersionMinor, req.httpVersionMajor);
-  if (f.body === 'chunked') return f.forceClose ? { chunked: true, forceClose: true } : CHUNKED_ONLY;
-  return f.forceClose ? { chunked: false, forceClose: true } : PLAIN;
+  if (f.body === 'chunked') return f.forceClose ? { chunked: true, forceClose: true, body: true } : CHUNKED_ONLY;
+  if (f.forceClose) return { chunked: false, forceClose: true, body: f.body > 0 };
+  return f.body > 0 ? WITH_LENGTH : PLAIN;
 }
 
 function dropUnderscores(raw: string[], headerMap: 'drop' | 'refuse'): void {
