@@ -19,7 +19,7 @@ import { checkTlsFiles, checkWorkerTmpDir } from './preflight.js';
 import { Upgrade } from './upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { SystemdNotifier } from './sd-notify.js';
-import { onSignals, type MasterSignal } from './signals.js';
+import { ignoreWhileExiting, onSignals, type MasterSignal } from './signals.js';
 import { killOverdueWorkers, killStuckWorkers } from './reaper.js';
 import { captureOutput, spawnWorker } from './spawn.js';
 import { controlHandler } from './control.js';
@@ -388,6 +388,7 @@ export class Arbiter {
   async #finish(): Promise<void> {
     const stop = this.#stopping!;
     this.#cleanup();
+    ignoreWhileExiting();
     this.#logger.info('Shutting down: Master');
     if (stop.reason) this.#logger.info(`Reason: ${stop.reason}`);
     await this.#hooks.call('onExit');

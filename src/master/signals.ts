@@ -15,3 +15,13 @@ export function onSignals(enqueue: (signal: MasterSignal) => void): () => void {
     for (const [sig, handler] of handlers) process.off(sig, handler);
   };
 }
+
+/**
+ * While the master finishes (after its workers are gone, during on_exit), a
+ * repeated TERM or HUP must not kill it by the signal's default action and turn
+ * a clean exit into a signal death; INT and QUIT keep their default, so a second
+ * Ctrl-C still stops it at once.
+ */
+export function ignoreWhileExiting(): void {
+  for (const sig of MASTER_SIGNALS) if (sig !== 'SIGINT' && sig !== 'SIGQUIT') process.on(sig, () => {});
+}

@@ -56,3 +56,14 @@ for (const [kind, app] of [['fetch', 'hello.ts'], ['node', 'node-hello.mjs']] as
     assert.equal(alive(Number(first)), false);
   });
 }
+
+test('a TERM repeated while the master finishes (during on_exit) does not turn its clean exit into a signal death', async () => {
+  const s = await startServer([path.join(FIXTURES, 'hello.ts'), '-c', path.join(ROOT, 'test/fixtures/hooks/slow-exit.config.ts')]);
+  s.signal('SIGTERM');
+  await s.waitForLog(/onExit started/, 15_000);
+  s.signal('SIGTERM');
+  s.signal('SIGHUP');
+  const exit = await s.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, s.output);
+  assert.match(s.output, /Shutting down: Master/);
+});
