@@ -140,7 +140,9 @@ async function waitWorkers(pid, name) {
 }
 
 async function bareNode(node) {
-  const child = spawn(node, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const child = spawn(node, ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Up first (a loaded machine can take longer than any fixed pause to start Node), then a moment to settle.
+  await new Promise((r) => child.stdout.once('data', r));
   await new Promise((r) => setTimeout(r, 500));
   const kb = rssKb(child.pid);
   child.kill();

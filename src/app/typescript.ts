@@ -31,7 +31,6 @@ export function nodeStripsTypes(): boolean {
 export class TsxRegistration {
   #registered: Promise<void> | null = null;
   #hooksThread: MessagePort | null = null;
-  #esbuild: { stop?: () => unknown } | null = null;
 
   get registered(): boolean {
     return this.#registered !== null;
@@ -48,15 +47,18 @@ export class TsxRegistration {
   }
 
   /**
-   * esbuild runs as a service child process (from tsx's hooks thread, and a
-   * thread of its own for CommonJS in this one) whenever a file is not in tsx's
-   * disk cache; nothing stops it, so each worker would keep one for its life.
-   * tsx-idle.ts, registered beside tsx's hooks, stops it there on `idle()`.
+   * On Node 20 tsx transforms in Node's module-hooks thread, where esbuild runs
+   * as a service child process whenever a file is not in tsx's disk cache, and
+   * nothing stops it: each worker would keep one for its life. tsx-idle.ts,
+   * registered beside tsx's hooks, stops it there on `idle()`. Where Node has
+   * in-thread hooks (registerHooks) tsx uses them and transforms synchronously,
+   * through a thread of esbuild's own that cannot be stopped cleanly (its child
+   * would be left unreaped), and a hooks module would only add a hooks thread.
    */
   #registerIdle(): void {
+    if (typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function') return;
     try {
       const esbuildPath = createRequire(import.meta.resolve('tsx/esm/api')).resolve('esbuild');
-      this.#esbuild = createRequire(import.meta.url)(esbuildPath) as { stop?: () => unknown };
       const { port1, port2 } = new MessageChannel();
       nodeModule.register(new URL('./tsx-idle.js', import.meta.url), { data: { port: port2, esbuild: pathToFileURL(esbuildPath).href }, transferList: [port2] });
       port1.unref();
@@ -66,9 +68,8 @@ export class TsxRegistration {
     }
   }
 
-  /** The app's graph is loaded: stop esbuild's services (a later import of an uncached file starts one again). */
+  /** The app's graph is loaded: stop esbuild's service (a later import of an uncached file starts one again). */
   idle(): void {
-    void this.#esbuild?.stop?.();
     this.#hooksThread?.postMessage('stop');
   }
 }
