@@ -3,6 +3,7 @@
 // 200, for Narwhal (JS, strippable TS, TS that needs tsx) beside raw
 // node:http cluster, PM2 and @hono/node-server, on each Node given.
 // Usage: npm run build && node scripts/bench-footprint.mjs [reps] [node binaries...]
+// FOOTPRINT_ONLY=node,narwhal-js runs only the servers named (a quick before/after).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -100,7 +101,7 @@ const servers = [
   narwhal('narwhal-ts', 'Narwhal, TS app (strippable)', 'narwhal-ts.ts'),
   narwhal('narwhal-ts-enum', 'Narwhal, TS app with an enum', 'narwhal-ts-enum.ts'),
   narwhal('narwhal-ts-tsx', 'Narwhal, TS app, --typescript tsx', 'narwhal-ts.ts', ['--typescript', 'tsx']),
-].filter(Boolean);
+].filter(Boolean).filter((s) => !process.env.FOOTPRINT_ONLY || process.env.FOOTPRINT_ONLY.split(',').includes(s.name));
 
 /** Starts a server, times the first 200, settles it, then reads the process tree's memory. */
 async function measure(server, node) {
@@ -139,7 +140,9 @@ async function waitWorkers(pid, name) {
 }
 
 async function bareNode(node) {
-  const child = spawn(node, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const child = spawn(node, ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Up first (a loaded machine can take longer than any fixed pause to start Node), then a moment to settle.
+  await new Promise((r) => child.stdout.once('data', r));
   await new Promise((r) => setTimeout(r, 500));
   const kb = rssKb(child.pid);
   child.kill();

@@ -3,7 +3,9 @@
 // through tsx. Used by app/loader.ts (workers, --preload, --check-config) and
 // the dev standby; runs in whichever process loads the app.
 
-import nodeModule from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { NarwhalError } from '../errors.js';
 
 /** The `typescript` setting: decide per app, or force one loader. */
@@ -28,6 +30,7 @@ export function nodeStripsTypes(): boolean {
  */
 export class TsxRegistration {
   #registered: Promise<void> | null = null;
+  #hooksThread: MessagePort | null = null;
 
   get registered(): boolean {
     return this.#registered !== null;
@@ -38,8 +41,36 @@ export class TsxRegistration {
       const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
       registerEsm();
       registerCjs();
+      this.#registerIdle();
     })();
     return this.#registered;
+  }
+
+  /**
+   * On Node 20 tsx transforms in Node's module-hooks thread, where esbuild runs
+   * as a service child process whenever a file is not in tsx's disk cache, and
+   * nothing stops it: each worker would keep one for its life. tsx-idle.ts,
+   * registered beside tsx's hooks, stops it there on `idle()`. Where Node has
+   * in-thread hooks (registerHooks) tsx uses them and transforms synchronously,
+   * through a thread of esbuild's own that cannot be stopped cleanly (its child
+   * would be left unreaped), and a hooks module would only add a hooks thread.
+   */
+  #registerIdle(): void {
+    if (typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function') return;
+    try {
+      const esbuildPath = createRequire(import.meta.resolve('tsx/esm/api')).resolve('esbuild');
+      const { port1, port2 } = new MessageChannel();
+      nodeModule.register(new URL('./tsx-idle.js', import.meta.url), { data: { port: port2, esbuild: pathToFileURL(esbuildPath).href }, transferList: [port2] });
+      port1.unref();
+      this.#hooksThread = port1;
+    } catch {
+      // An esbuild laid out otherwise: its service stays, as before.
+    }
+  }
+
+  /** The app's graph is loaded: stop esbuild's service (a later import of an uncached file starts one again). */
+  idle(): void {
+    this.#hooksThread?.postMessage('stop');
   }
 }
 
@@ -83,7 +114,9 @@ export async function importTypeScript(url: string, tsx: TsxRegistration, opts: 
   if (mode === 'tsx' || tsx.registered || !nodeStripsTypes()) {
     note(`Loading the TypeScript app with tsx (${mode === 'tsx' ? '--typescript tsx' : tsx.registered ? 'tsx is registered already' : `Node ${process.version} does not strip types`})`);
     await tsx.register();
-    return import(url);
+    const mod = await import(url);
+    tsx.idle();
+    return mod;
   }
   try {
     const mod = await import(url);
@@ -97,6 +130,8 @@ export async function importTypeScript(url: string, tsx: TsxRegistration, opts: 
     note(`Loading the TypeScript app with tsx: Node's type stripping cannot run it, as ${why}`);
     await tsx.register();
     // A new URL: the failed one may be remembered by Node's loader.
-    return import(`${url}${url.includes('?') ? '&' : '?'}narwhal-tsx`);
+    const mod = await import(`${url}${url.includes('?') ? '&' : '?'}narwhal-tsx`);
+    tsx.idle();
+    return mod;
   }
 }

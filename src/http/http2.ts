@@ -3,7 +3,9 @@
 // by tls.ts (the server) and HttpServer (the session registry) in workers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import http2, { type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import { createRequire } from 'node:module';
+import type * as http2 from 'node:http2';
+import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { TlsOptions } from 'node:tls';
 import type { Http1Settings } from './tls.js';
 
@@ -26,7 +28,8 @@ export const SESSION_WINDOW = 1024 * 1024;
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createHttp2Server(secure: TlsOptions, http1: Http1Settings, limits: Http2Limits, listener: Listener): Http2SecureServer {
-  const server = http2.createSecureServer(
+  // node:http2 (about 5 MB) is loaded by the first HTTP/2 listener, not by every worker that imports the engine.
+  const server = (createRequire(import.meta.url)('node:http2') as typeof http2).createSecureServer(
     {
       ...secure,
       ...http1,

@@ -3,7 +3,8 @@
 // Gunicorn's "optional" client certificates, and what apps see of a
 // connection's TLS. Used by HttpServer in workers.
 
-import https from 'node:https';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
@@ -69,7 +70,8 @@ export function secureOptions(files: TlsFiles): TlsOptions {
 /** Creates the TLS server for one listener: https, or http2 with HTTP/1.1 on the same port. */
 export function createTlsServer(files: TlsFiles, http1: Http1Settings, limits: Http2Limits, listener: Listener): Server {
   if (files.http2) return createHttp2Server(secureOptions(files), http1, limits, listener);
-  return https.createServer({ ...secureOptions(files), ...http1 }, listener);
+  // node:https (and node:tls under it) is loaded by the first TLS listener, not by every worker that imports the engine.
+  return (createRequire(import.meta.url)('node:https') as typeof https).createServer({ ...secureOptions(files), ...http1 }, listener);
 }
 
 /** Under --cert-reqs optional: a client that sent a certificate which does not verify. */

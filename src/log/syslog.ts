@@ -1,10 +1,14 @@
 // Sends log lines to syslog as RFC 3164 messages over UDP, TCP or a unix
 // stream socket. Created by log/create.ts in the master and in each worker.
 
-import dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+import type dgram from 'node:dgram';
 import net from 'node:net';
 import { hostname } from 'node:os';
 import type { Level } from './logger.js';
+
+/** node:dgram is loaded when a socket is made, not with the module: every master and worker imports this file, few use it. */
+const loadDgram = (): typeof dgram => createRequire(import.meta.url)('node:dgram') as typeof dgram;
 
 const FACILITY: Record<string, number> = {
   kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
@@ -56,7 +60,7 @@ export class SyslogClient {
   }
 
   #openUdp(host: string): dgram.Socket {
-    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    const socket = loadDgram().createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     socket.on('error', () => {});
     socket.unref();
     return socket;

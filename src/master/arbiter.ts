@@ -103,7 +103,7 @@ export class Arbiter {
     if (config.pidfile) resources.createPidfile(config.pidfile, config.umask);
     try {
       checkWorkerTmpDir(config.workerTmpDir);
-      checkTlsFiles(config);
+      await checkTlsFiles(config);
       await resources.openListeners(config, this.#options.inherited ?? null);
       if (config.metricsBind) await resources.startMetrics(config.metricsBind, () => [...this.#workers.values()], () => this.#scaler.view(this.#workers.values(), this.#target));
       this.#logger.info(`App: ${config.app ?? '(none: serving the welcome page)'}, ${this.#target} worker${this.#target === 1 ? '' : 's'}`);

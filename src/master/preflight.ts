@@ -3,11 +3,15 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { NarwhalError } from '../errors.js';
-import { loadTlsFiles, type TlsConfig } from '../config/tls-files.js';
+import type { TlsConfig } from '../config/tls-files.js';
 
-/** Workers read the TLS files at boot: unreadable or mismatched files must stop the start, not loop respawns. */
-export function checkTlsFiles(config: TlsConfig): void {
-  loadTlsFiles(config);
+/**
+ * Workers read the TLS files at boot: unreadable or mismatched files must stop the start, not loop respawns.
+ * The reader (node:tls, node:crypto: a few MB) is loaded only when a TLS setting is given, so a plain-HTTP master never holds it.
+ */
+export async function checkTlsFiles(config: TlsConfig): Promise<void> {
+  if (config.certfile === null && config.keyfile === null && config.caCerts === null && config.certReqs === 'none') return;
+  (await import('../config/tls-files.js')).loadTlsFiles(config);
 }
 
 /** Heartbeat files are made at every spawn: a bad directory must stop the start, not a respawn. */

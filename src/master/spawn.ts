@@ -3,11 +3,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { workerEnv } from '../config/env.js';
 import type { Config } from '../config/settings.js';
@@ -23,12 +21,37 @@ const WORKER_MAIN = fileURLToPath(new URL('../worker/main.js', import.meta.url))
 /** stdin, stdout, stderr, ipc; then the heartbeat file, then the listeners. */
 const FIRST_EXTRA_FD = 4;
 
-/** An unlinked file the worker touches and the master stats, as Gunicorn's WorkerTmp. */
+/**
+ * An unlinked file the worker touches and the master stats, as Gunicorn's WorkerTmp.
+ * The name needs no secrecy (O_EXCL refuses an existing file or a symlink, and it is
+ * unlinked at once), only to be new: a taken name is retried, and node:crypto stays out of the master.
+ */
 function heartbeatFile(dir: string | null): number {
-  const file = path.join(dir ?? tmpdir(), `wnarwhal-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fd = openSync(file, 'wx+', 0o600);
-  unlinkSync(file);
-  return fd;
+  for (let attempt = 0; ; attempt++) {
+    const file = path.join(dir ?? tmpdir(), `wnarwhal-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`);
+    try {
+      const fd = openSync(file, 'wx+', 0o600);
+      unlinkSync(file);
+      return fd;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 9) throw e;
+    }
+  }
+}
+
+/** Calls `onLine` with each whole line of `input` (a trailing partial line at its end); node:readline is more than this needs. */
+function eachLine(input: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split(/\r?\n/);
+    rest = lines.pop()!;
+    for (const line of lines) onLine(line);
+  });
+  input.on('end', () => {
+    if (rest) onLine(rest);
+    rest = '';
+  });
 }
 
 export interface SpawnOptions {
@@ -95,7 +118,7 @@ export function bootWorker(started: StartedProcess, opts: SpawnOptions): WorkerH
 
 /** --capture-output: the worker's piped stdout and stderr go to `write` (the error log) a whole line at a time. */
 export function captureOutput(child: ChildProcess, write: (text: string) => void): void {
-  for (const input of [child.stdout, child.stderr]) if (input) createInterface({ input, crlfDelay: Infinity }).on('line', (line) => write(`${line}\n`));
+  for (const input of [child.stdout, child.stderr]) if (input) eachLine(input, (line) => write(`${line}\n`));
 }
 
 export function spawnWorker(opts: SpawnOptions): WorkerHandle {

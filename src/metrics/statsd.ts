@@ -2,8 +2,12 @@
 // DogStatsD tags. Created by log/create.ts; the master reports the worker
 // count, workers report requests, both report log-level counters.
 
-import dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+import type dgram from 'node:dgram';
 import net from 'node:net';
+
+/** node:dgram is loaded when a socket is made, not with the module: every master and worker imports this file, few use it. */
+const loadDgram = (): typeof dgram => createRequire(import.meta.url)('node:dgram') as typeof dgram;
 
 export class Statsd {
   readonly #socket: dgram.Socket;
@@ -20,7 +24,7 @@ export class Statsd {
     this.#port = Number(m[2] ?? 8125);
     this.#prefix = prefix ? (prefix.endsWith('.') ? prefix : `${prefix}.`) : '';
     this.#suffix = tags.length ? `|#${tags.join(',')}` : '';
-    this.#socket = dgram.createSocket(net.isIPv6(this.#host) ? 'udp6' : 'udp4');
+    this.#socket = loadDgram().createSocket(net.isIPv6(this.#host) ? 'udp6' : 'udp4');
     this.#socket.on('error', () => {});
     this.#socket.unref();
   }

@@ -2,7 +2,6 @@
 // --max-worker-memory checked between requests, --max-worker-lifetime) and
 // says so once. Created by Worker; runs in workers. The master does the rest.
 
-import { randomInt } from 'node:crypto';
 import type { Config } from '../config/settings.js';
 import type { RecycleKind } from '../ipc/messages.js';
 import { residentBytes } from './resident-memory.js';
@@ -18,7 +17,7 @@ export class RecyclePolicy {
 
   constructor(config: Pick<Config, 'maxRequests' | 'maxRequestsJitter' | 'maxWorkerMemory' | 'maxWorkerLifetime'>, onRecycle: (kind: RecycleKind, reason: string) => void) {
     this.#onRecycle = onRecycle;
-    this.#maxRequests = config.maxRequests > 0 ? config.maxRequests + randomInt(0, config.maxRequestsJitter + 1) : 0;
+    this.#maxRequests = config.maxRequests > 0 ? config.maxRequests + Math.floor(Math.random() * (config.maxRequestsJitter + 1)) : 0;
     this.#maxRss = config.maxWorkerMemory * MIB;
     if (config.maxWorkerLifetime > 0) {
       const ms = config.maxWorkerLifetime * 1000 * (1 + Math.random() * 0.1);
