@@ -365,22 +365,22 @@ export class ConnectionGate {
     // A broken body: the app already has the request, so only closing can tell it.
     if (err.phase === 'body') this.#socket.destroy();
     else if (this.#sink) this.#sink.reject(err);
-    else this.#answerWhenIdle(err.status);
+    else this.#answerWhenIdle(err.status, err.message);
   }
 
   /** Answers after the responses to earlier pipelined requests, so none is cut or misordered. */
-  #answerWhenIdle(status: number): void {
+  #answerWhenIdle(status: number, why: string): void {
     const socket = this.#socket;
     const inFlight = socket._httpMessage;
     if (inFlight) {
-      inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status)));
+      inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status, why)));
       return;
     }
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
       return;
     }
-    endWithError(socket, status);
+    endWithError(socket, status, why);
   }
 
   #startHeaderTimer(): void {

@@ -90,7 +90,8 @@ export class Exchange implements RequestSource, ResponseTarget {
 
   url(): string {
     const socket = this.#conn.socket;
-    const host = fieldValue(this.#head.headers, 'host', false) ?? `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+    // An empty Host (allowed) names no authority.
+    const host = fieldValue(this.#head.headers, 'host', false) || `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
     return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
   }
 

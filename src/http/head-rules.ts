@@ -4,6 +4,7 @@
 
 import { METHODS } from 'node:http';
 import { HttpError } from './http-error.js';
+import { checkHost } from './wire/host.js';
 
 /** The settings these rules read, already resolved. */
 export interface HeadRulesConfig {
@@ -217,13 +218,13 @@ function transferCoding(value: string, state: { chunked: boolean; forceClose: bo
   }
 }
 
-/** `framed`: Fields.framed, in wire order so the first fault is the one reported. */
+/** `framed`: Fields.framed, in wire order so the first fault is the one reported. Checks Host too (wire/host.ts). */
 export function framing(framed: string[], minor: number, major: number): Framing {
   let length: number | null = null;
   let te = 0;
   let loneChunked = false;
   const state = { chunked: false, forceClose: false };
-  let host = false;
+  const hosts: string[] = [];
   let contentType = false;
   for (let i = 0; i < framed.length; i += 3) {
     const lower = framed[i]!;
@@ -238,14 +239,14 @@ export function framing(framed: string[], minor: number, major: number): Framing
       loneChunked = value.toLowerCase() === 'chunked';
       transferCoding(value, state);
     } else if (lower === 'host') {
-      // Singletons: two differing values are a smuggling vector.
-      if (host) bad(`repeated ${framed[i + 1]}`);
-      host = true;
+      hosts.push(value);
     } else if (lower === 'content-type') {
       if (contentType) bad(`repeated ${framed[i + 1]}`);
       contentType = true;
     }
   }
+  // Host is read here, where both parsers pass the framing fields.
+  checkHost(hosts, major, minor);
   if (state.chunked) {
     if (major === 1 && minor === 0) bad('chunked body in HTTP/1.0');
     if (length !== null) bad('both Content-Length and chunked');
