@@ -203,18 +203,18 @@ export interface Framing {
   teRewrite: boolean;
 }
 
-function transferCoding(value: string, state: { chunked: boolean; forceClose: boolean }): void {
+/**
+ * Only `chunked` is a transfer coding a request may use (RFC 9112 6.1: a
+ * server answers a coding it does not implement with 501). A coding after
+ * `chunked` leaves the body's end unknown: 400 (RFC 9112 6.3).
+ */
+function transferCoding(value: string, state: { chunked: boolean; other: string | null }): void {
   for (const raw of value.split(',')) {
     const coding = trimSpTab(raw).toLowerCase();
-    if (coding === 'chunked') {
-      if (state.chunked) bad('chunked applied twice');
-      state.chunked = true;
-    } else if (coding === 'identity' || coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'compress') {
-      if (state.chunked) bad('chunked must be the last transfer coding');
-      if (coding !== 'identity') state.forceClose = true;
-    } else {
-      throw new HttpError(501, `unsupported transfer coding ${JSON.stringify(coding)}`);
-    }
+    if (state.chunked) bad(coding === 'chunked' ? 'chunked applied twice' : 'chunked must be the last transfer coding');
+    if (coding === 'chunked') state.chunked = true;
+    else if (!TOKEN.test(coding)) bad('invalid Transfer-Encoding');
+    else state.other ??= coding;
   }
 }
 
@@ -223,7 +223,7 @@ export function framing(framed: string[], minor: number, major: number): Framing
   let length: number | null = null;
   let te = 0;
   let loneChunked = false;
-  const state = { chunked: false, forceClose: false };
+  const state: { chunked: boolean; other: string | null } = { chunked: false, other: null };
   const hosts: string[] = [];
   let contentType = false;
   for (let i = 0; i < framed.length; i += 3) {
@@ -247,12 +247,13 @@ export function framing(framed: string[], minor: number, major: number): Framing
   }
   // Host is read here, where both parsers pass the framing fields.
   checkHost(hosts, major, minor);
+  if (te > 0 && length !== null) bad('both Content-Length and Transfer-Encoding');
+  if (state.other !== null) throw new HttpError(501, `unsupported transfer coding ${JSON.stringify(state.other)}`);
   if (state.chunked) {
     if (major === 1 && minor === 0) bad('chunked body in HTTP/1.0');
-    if (length !== null) bad('both Content-Length and chunked');
-    return { body: 'chunked', forceClose: state.forceClose, teRewrite: !(te === 1 && loneChunked) };
+    return { body: 'chunked', forceClose: false, teRewrite: !(te === 1 && loneChunked) };
   }
-  return { body: length ?? 0, forceClose: state.forceClose, teRewrite: te > 0 };
+  return { body: length ?? 0, forceClose: false, teRewrite: te > 0 };
 }
 
 /** What the Connection fields say: close after this request, or switch protocols. */
