@@ -191,7 +191,11 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean,
       continue;
     }
     headers.push(name, value);
-    if (FRAMING_FIELDS.has(lower)) framed.push(lower, name, value);
+    if (FRAMING_FIELDS.has(lower)) {
+      framed.push(lower, name, value);
+      // llhttp refuses whitespace after a coding that RFC 9110 5.5 allows: it gets the trimmed form.
+      if (lower === 'transfer-encoding' && line.length !== colon + 1 + value.length && line.length !== colon + 2 + value.length) changed = true;
+    }
   }
   return { headers, changed, framed };
 }

@@ -108,7 +108,9 @@ export function responses(buf: Buffer): { list: Response[]; complete: boolean } 
 export function seen(kind: 'fetch' | 'node', body: Buffer): string {
   const echo = JSON.parse(body.toString('utf8')) as { method: string; url: string; body: string };
   // An origin-form target is a path even when it starts with `//` (not a scheme-relative URL).
-  const url = kind === 'fetch' || !echo.url.startsWith('/') ? new URL(echo.url) : new URL(`http://placeholder${echo.url}`);
+  // A node-style app sees the target's bytes as latin1 characters; the fetch-style URL percent-encodes those bytes.
+  const bytes = kind === 'node' ? [...Buffer.from(echo.url, 'latin1')].map((b) => (b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('') : echo.url;
+  const url = kind === 'fetch' || !bytes.startsWith('/') ? new URL(bytes) : new URL(`http://placeholder${bytes}`);
   return `${echo.method} ${url.pathname} ?${url.search} body=${Buffer.from(echo.body, 'base64').length}`;
 }
 
