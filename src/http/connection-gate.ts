@@ -54,6 +54,20 @@ type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boo
 const CRLF = Buffer.from('\r\n');
 const BLANK_LINE = Buffer.from('\r\n\r\n');
 
+/** tchar (RFC 9110 5.6.2), by byte. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** Whether the bytes from `start` up to the first space (or the end) could be a method. */
+function startsLikeMethod(buf: Buffer, start: number): boolean {
+  for (let i = start; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b === 32) return i > start;
+    if (TCHAR[b] === 0) return false;
+  }
+  return true;
+}
+
 /** `buf` itself when the range is all of it (a packet holding exactly one head, the usual case): no new view. */
 function slice(buf: Buffer, start: number, end: number): Buffer {
   return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
@@ -267,6 +281,8 @@ export class ConnectionGate {
     const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf(CRLF, start);
     if (lineEnd < 0) {
       if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+      // A TLS handshake or binary bytes cannot begin a request: refused now, not at the header timeout.
+      if (!startsLikeMethod(buf, start)) throw new HttpError(400, 'not an HTTP request');
       return this.#needMore(buf, start);
     }
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
