@@ -55,7 +55,20 @@ type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boo
 // Buffers, not strings, to search with: a string needle is converted to bytes on every call.
 const CRLF = Buffer.from('\r\n');
 const BLANK_LINE = Buffer.from('\r\n\r\n');
-const END_CHUNKED = Buffer.from('0\r\n\r\n');
+
+/** tchar (RFC 9110 5.6.2), by byte. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** Whether the bytes from `start` up to the first space (or the end) could be a method. */
+function startsLikeMethod(buf: Buffer, start: number): boolean {
+  for (let i = start; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b === 32) return i > start;
+    if (TCHAR[b] === 0) return false;
+  }
+  return true;
+}
 
 /** `buf` itself when the range is all of it (a packet holding exactly one head, the usual case): no new view. */
 function slice(buf: Buffer, start: number, end: number): Buffer {
@@ -77,8 +90,6 @@ export class ConnectionGate {
   #scanFrom = 0;
   #lineEnd = -1;
   #remaining = 0;
-  /** The current Content-Length body reaches the parser chunked (see #head). */
-  #reframed = false;
   #chunked: ChunkedReader | null = null;
   #closeAfterBody = false;
   /** A sink is receiving the current request's body. */
@@ -209,14 +220,10 @@ export class ConnectionGate {
         case 'length': {
           const n = Math.min(this.#remaining, data.length - i);
           if (this.#sink) this.#sink.body(slice(data, i, i + n));
-          else if (this.#reframed) out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'), data.subarray(i, i + n), CRLF);
           else out.push(data.subarray(i, i + n));
           i += n;
           this.#remaining -= n;
-          if (this.#remaining === 0) {
-            if (this.#reframed) out.push(END_CHUNKED);
-            this.#bodyDone();
-          }
+          if (this.#remaining === 0) this.#bodyDone();
           else this.#armBodyTimer();
           break;
         }
@@ -276,6 +283,8 @@ export class ConnectionGate {
     const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf(CRLF, start);
     if (lineEnd < 0) {
       if (buf.length - start - 2 > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
+      // A TLS handshake or binary bytes cannot begin a request: refused now, not at the header timeout.
+      if (!startsLikeMethod(buf, start)) throw new HttpError(400, 'not an HTTP request');
       return this.#needMore(buf, start);
     }
     if (lineEnd - start > rules.limitRequestLine) throw new HttpError(400, 'request line too long');
@@ -291,17 +300,13 @@ export class ConnectionGate {
     this.#lineEnd = -1;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
     this.#clearHeaderTimer();
-    // A Content-Length body still on its way reaches the parser chunked, so
-    // that a client closing its side early ends the body where it stopped
-    // (as Gunicorn reads it) instead of failing the request.
     // Without an upgrade handler, an upgrade request is a plain request that closes the connection.
     const tunnel = head.upgrade && this.#opts.acceptUpgrades === true && this.#sink === null;
     if (this.#sink) {
       this.#bodyOpen = head.body !== 0;
       this.#sink.head(head);
     } else {
-      this.#reframed = !tunnel && typeof head.body === 'number' && head.body > buf.length - end - 4;
-      out.push(this.#reframed ? this.#fixups!.serialize(head, true) : head.forward ? this.#fixups!.serialize(head, false) : slice(buf, start, end + 4));
+      out.push(head.forward ? this.#fixups!.serialize(head, false) : slice(buf, start, end + 4));
     }
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {
@@ -328,26 +333,18 @@ export class ConnectionGate {
     return -1;
   }
 
-  /** The client closed its side: a Content-Length body in flight ends here. */
+  /**
+   * The client closed its side. A body in flight is cut short: an error on the
+   * app's body stream (RFC 9112 6.3: an incomplete message), never a shorter
+   * body that looks complete. Closing the socket tells both node:http (which
+   * emits 'aborted') and a sink.
+   */
   #onEnd(): void {
-    if (this.#sink && this.#phase === 'length') {
-      this.#closeAfterBody = true;
-      this.#bodyDone();
-      return;
-    }
-    // A chunked body has no end but its last chunk (node:http's parser says so for the other path).
-    if (this.#sink && this.#phase === 'chunked') {
-      this.#reject(new HttpError(400, 'chunked body cut short', 'body'));
-      return;
-    }
-    if (this.#phase !== 'length' || !this.#reframed) return;
-    this.#forward(END_CHUNKED);
-    this.#closeAfterBody = true;
-    this.#bodyDone();
+    if (this.#phase !== 'length' && this.#phase !== 'chunked') return;
+    this.#reject(new HttpError(400, 'request body cut short', 'body'));
   }
 
   #bodyDone(): void {
-    this.#reframed = false;
     this.#chunked = null;
     this.#clearBodyTimer();
     if (this.#bodyOpen) {
@@ -367,22 +364,22 @@ export class ConnectionGate {
     // A broken body: the app already has the request, so only closing can tell it.
     if (err.phase === 'body') this.#socket.destroy();
     else if (this.#sink) this.#sink.reject(err);
-    else this.#answerWhenIdle(err.status);
+    else this.#answerWhenIdle(err.status, err.message);
   }
 
   /** Answers after the responses to earlier pipelined requests, so none is cut or misordered. */
-  #answerWhenIdle(status: number): void {
+  #answerWhenIdle(status: number, why: string): void {
     const socket = this.#socket;
     const inFlight = socket._httpMessage;
     if (inFlight) {
-      inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status)));
+      inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status, why)));
       return;
     }
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
       return;
     }
-    endWithError(socket, status);
+    endWithError(socket, status, why);
   }
 
   #startHeaderTimer(): void {

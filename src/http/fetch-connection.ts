@@ -166,7 +166,7 @@ export class FetchConnection implements RequestSink {
       socket.destroy();
       return;
     }
-    endWithError(socket, this.#rejected!.status);
+    endWithError(socket, this.#rejected!.status, this.#rejected!.message);
   }
 
   /** Ends the connection once what is written is flushed; nothing more is read. */

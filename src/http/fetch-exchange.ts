@@ -90,7 +90,8 @@ export class Exchange implements RequestSource, ResponseTarget {
 
   url(): string {
     const socket = this.#conn.socket;
-    const host = fieldValue(this.#head.headers, 'host', false) ?? `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+    // An empty Host (allowed) names no authority.
+    const host = fieldValue(this.#head.headers, 'host', false) || `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
     return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
   }
 
@@ -107,6 +108,8 @@ export class Exchange implements RequestSource, ResponseTarget {
         this.#held = [];
         this.#heldBytes = 0;
         if (this.#bodyEnded) controller.close();
+        // The connection closed before the body's end: the app must not see a shorter body as complete.
+        else if (this.#conn.socket.destroyed) controller.error(new Error('the client closed the connection before the request body ended'));
       },
       pull: () => this.#conn.bodyBackpressure(false),
       cancel: () => this.#discardBody(),
@@ -141,6 +144,8 @@ export class Exchange implements RequestSource, ResponseTarget {
   endBody(): void {
     this.#bodyEnded = true;
     if (this.#controller && !this.#discard) this.#controller.close();
+    // A closed stream is pulled no more: reading paused for a full queue resumes here, for the next request.
+    this.#conn.bodyBackpressure(false);
   }
 
   /** The app will not read the rest: it is read and dropped, so the connection can go on. */

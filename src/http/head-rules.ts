@@ -4,6 +4,7 @@
 
 import { METHODS } from 'node:http';
 import { HttpError } from './http-error.js';
+import { checkHost } from './wire/host.js';
 
 /** The settings these rules read, already resolved. */
 export interface HeadRulesConfig {
@@ -190,7 +191,11 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean,
       continue;
     }
     headers.push(name, value);
-    if (FRAMING_FIELDS.has(lower)) framed.push(lower, name, value);
+    if (FRAMING_FIELDS.has(lower)) {
+      framed.push(lower, name, value);
+      // llhttp refuses whitespace after a coding that RFC 9110 5.5 allows: it gets the trimmed form.
+      if (lower === 'transfer-encoding' && line.length !== colon + 1 + value.length && line.length !== colon + 2 + value.length) changed = true;
+    }
   }
   return { headers, changed, framed };
 }
@@ -202,28 +207,28 @@ export interface Framing {
   teRewrite: boolean;
 }
 
-function transferCoding(value: string, state: { chunked: boolean; forceClose: boolean }): void {
+/**
+ * Only `chunked` is a transfer coding a request may use (RFC 9112 6.1: a
+ * server answers a coding it does not implement with 501). A coding after
+ * `chunked` leaves the body's end unknown: 400 (RFC 9112 6.3).
+ */
+function transferCoding(value: string, state: { chunked: boolean; other: string | null }): void {
   for (const raw of value.split(',')) {
     const coding = trimSpTab(raw).toLowerCase();
-    if (coding === 'chunked') {
-      if (state.chunked) bad('chunked applied twice');
-      state.chunked = true;
-    } else if (coding === 'identity' || coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'compress') {
-      if (state.chunked) bad('chunked must be the last transfer coding');
-      if (coding !== 'identity') state.forceClose = true;
-    } else {
-      throw new HttpError(501, `unsupported transfer coding ${JSON.stringify(coding)}`);
-    }
+    if (state.chunked) bad(coding === 'chunked' ? 'chunked applied twice' : 'chunked must be the last transfer coding');
+    if (coding === 'chunked') state.chunked = true;
+    else if (!TOKEN.test(coding)) bad('invalid Transfer-Encoding');
+    else state.other ??= coding;
   }
 }
 
-/** `framed`: Fields.framed, in wire order so the first fault is the one reported. */
+/** `framed`: Fields.framed, in wire order so the first fault is the one reported. Checks Host too (wire/host.ts). */
 export function framing(framed: string[], minor: number, major: number): Framing {
   let length: number | null = null;
   let te = 0;
   let loneChunked = false;
-  const state = { chunked: false, forceClose: false };
-  let host = false;
+  const state: { chunked: boolean; other: string | null } = { chunked: false, other: null };
+  const hosts: string[] = [];
   let contentType = false;
   for (let i = 0; i < framed.length; i += 3) {
     const lower = framed[i]!;
@@ -238,20 +243,21 @@ export function framing(framed: string[], minor: number, major: number): Framing
       loneChunked = value.toLowerCase() === 'chunked';
       transferCoding(value, state);
     } else if (lower === 'host') {
-      // Singletons: two differing values are a smuggling vector.
-      if (host) bad(`repeated ${framed[i + 1]}`);
-      host = true;
+      hosts.push(value);
     } else if (lower === 'content-type') {
       if (contentType) bad(`repeated ${framed[i + 1]}`);
       contentType = true;
     }
   }
+  // Host is read here, where both parsers pass the framing fields.
+  checkHost(hosts, major, minor);
+  if (te > 0 && length !== null) bad('both Content-Length and Transfer-Encoding');
+  if (state.other !== null) throw new HttpError(501, `unsupported transfer coding ${JSON.stringify(state.other)}`);
   if (state.chunked) {
     if (major === 1 && minor === 0) bad('chunked body in HTTP/1.0');
-    if (length !== null) bad('both Content-Length and chunked');
-    return { body: 'chunked', forceClose: state.forceClose, teRewrite: !(te === 1 && loneChunked) };
+    return { body: 'chunked', forceClose: false, teRewrite: !(te === 1 && loneChunked) };
   }
-  return { body: length ?? 0, forceClose: state.forceClose, teRewrite: te > 0 };
+  return { body: length ?? 0, forceClose: false, teRewrite: te > 0 };
 }
 
 /** What the Connection fields say: close after this request, or switch protocols. */

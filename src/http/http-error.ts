@@ -28,16 +28,22 @@ export class HttpError extends Error {
   }
 }
 
-/** The whole response that answers a rejected request and closes the connection. */
-export function errorResponse(status: number): string {
+/** One line: the status's reason phrase and, when given, why (control characters dropped). */
+function reasonLine(status: number, why?: string): string {
   const reason = REASONS[status] ?? 'Error';
-  const body = `${reason}\n`;
-  return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return why ? `${reason}: ${why.replace(/[\x00-\x1f\x7f]/g, ' ')}\n` : `${reason}\n`;
 }
 
-/** Answers `status` and closes; a client that neither reads nor closes does not keep the socket. */
-export function endWithError(socket: Socket, status: number, graceMs = 2000): void {
-  socket.end(errorResponse(status));
+/** The whole response that answers a rejected request and closes the connection. */
+export function errorResponse(status: number, why?: string): string {
+  const reason = REASONS[status] ?? 'Error';
+  const body = reasonLine(status, why);
+  return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** Answers `status` (and why) and closes; a client that neither reads nor closes does not keep the socket. */
+export function endWithError(socket: Socket, status: number, why?: string, graceMs = 2000): void {
+  socket.end(errorResponse(status, why));
   const timer = setTimeout(() => socket.destroy(), graceMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
@@ -45,7 +51,7 @@ export function endWithError(socket: Socket, status: number, graceMs = 2000): vo
 
 /** Answers a refused request on node:http's response with its status and a one-line reason, and closes. */
 export function refuseWith(res: ServerResponse, err: HttpError): void {
-  const body = `${REASONS[err.status] ?? 'Error'}: ${err.message}\n`;
+  const body = reasonLine(err.status, err.message);
   res.shouldKeepAlive = false;
   const close = res.req.httpVersionMajor < 2 ? { connection: 'close' } : {};
   // RFC 9110 15.5.6: a 405 lists the methods the target takes.

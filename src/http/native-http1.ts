@@ -131,12 +131,12 @@ export class NativeHttp1 {
       return;
     }
     this.#options.logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${status} ${code} ${err.message}`);
-    afterInFlight(socket, () => endWithError(socket, status));
+    afterInFlight(socket, () => endWithError(socket, status, code || err.message));
   }
 
   #onConnect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     if (!this.#options.toStrict || this.#served.has(socket)) {
-      endWithError(socket, 400);
+      endWithError(socket, 400, 'CONNECT is not served');
       return;
     }
     this.#handedOver.add(socket);

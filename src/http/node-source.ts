@@ -106,7 +106,8 @@ export class NodeRequestSource implements RequestSource {
   url(): string {
     const req = this.#req;
     // HTTP/2 carries the host as :authority (node's compat request has no Host then).
-    const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
+    // An empty Host (allowed) names no authority: the URL must not take its path's first segment for one.
+    const host = req.headers.host || (req.headers[':authority'] as string | undefined) || `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
     return absoluteUrl(req.url ?? '/', schemeOf(req), host);
   }
 

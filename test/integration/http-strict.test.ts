@@ -104,9 +104,9 @@ for (const kind of ['node', 'fetch'] as const) {
     });
 
     it('applies --limit-request-field-size (all dashes) with 431', async () => {
-      const ok = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(150)}\r\n\r\n`));
+      const ok = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nX: ${'a'.repeat(150)}\r\n\r\n`));
       assert.deepEqual(parseResponses(ok.data).map((r) => r.status), [200]);
-      const big = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(300)}\r\n\r\n`));
+      const big = await exchange(server.port, Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nX: ${'a'.repeat(300)}\r\n\r\n`));
       assert.equal(big.closed, true);
       assert.deepEqual(parseResponses(big.data).map((r) => r.status), [431]);
     });
@@ -129,7 +129,7 @@ for (const kind of ['node', 'fetch'] as const) {
         assert.equal(res?.status, 200);
         assert.deepEqual(peer(echo(res!.body)), kind === 'fetch' ? ['198.51.100.23'] : ['198.51.100.23', 8080]);
         // Version nibble 3 does not exist.
-        const broken = await exchange(v2.port, Buffer.concat([signature, Buffer.from([0x31, 0x11, 0x00, 12]), addresses, Buffer.from('GET / HTTP/1.1\r\n\r\n')]));
+        const broken = await exchange(v2.port, Buffer.concat([signature, Buffer.from([0x31, 0x11, 0x00, 12]), addresses, Buffer.from('GET / HTTP/1.1\r\nHost: h\r\n\r\n')]));
         assert.equal(broken.closed, true);
         assert.deepEqual(parseResponses(broken.data).map((r) => r.status), [400]);
       } finally {
@@ -143,7 +143,7 @@ for (const kind of ['node', 'fetch'] as const) {
     });
 
     it('answers 403 to a PROXY header from a peer not in --proxy-allow-from', async () => {
-      const { data, closed } = await exchange(guarded.port, Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.1 4242 80\r\nGET / HTTP/1.1\r\n\r\n'));
+      const { data, closed } = await exchange(guarded.port, Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.1 4242 80\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n'));
       assert.equal(closed, true);
       assert.deepEqual(parseResponses(data).map((r) => r.status), [403]);
     });

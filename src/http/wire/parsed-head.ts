@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { FORBIDDEN_TRAILERS } from '../chunked-reader.js';
 import { checkTarget, framing, type HeadRules } from '../head-rules.js';
 import { HttpError } from '../http-error.js';
+import { checkHost } from './host.js';
 
 /** What the checks leave for the server: how the body is framed and whether the connection must close. */
 export interface ParsedVerdict {
@@ -58,7 +59,11 @@ export function checkParsed(req: IncomingMessage, rules: HeadRules, headLimit: n
   }
   if (headLimit > 0 && total + 2 > headLimit) throw new HttpError(431, 'request head too large');
   if (underscores && rules.headerMap !== 'dangerous') dropUnderscores(raw, rules.headerMap);
-  if (framed === null) return PLAIN;
+  if (framed === null) {
+    // No Host either: framing() would have checked it.
+    checkHost([], req.httpVersionMajor, req.httpVersionMinor);
+    return PLAIN;
+  }
   const f = framing(framed, req.httpVersionMinor, req.httpVersionMajor);
   if (f.body === 'chunked') return f.forceClose ? { chunked: true, forceClose: true, body: true } : CHUNKED_ONLY;
   if (f.forceClose) return { chunked: false, forceClose: true, body: f.body > 0 };

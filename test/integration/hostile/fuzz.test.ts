@@ -141,7 +141,6 @@ describe(`fuzz: ${COUNT} mutated requests, seed ${SEED} (NARWHAL_FUZZ_SEED=${SEE
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   });
 
-  const ENGINE_TODO = 'needs the engine rework (issue 13 HTTP items): Host rules, non-ASCII heads, transfer codings, bodies cut short';
   const fivexx = (pick: (c: Case) => boolean) => () => {
     const bad: string[] = [];
     for (const k of ['fetch', 'node'] as const) {
@@ -154,7 +153,7 @@ describe(`fuzz: ${COUNT} mutated requests, seed ${SEED} (NARWHAL_FUZZ_SEED=${SEE
     assert.equal(bad.length, 0, `${bad.length} cases answered 5xx:\n${bad.slice(0, 8).join('\n')}`);
   };
   test('no 5xx on either contract (requests no issue-13 HTTP item touches)', fivexx((c) => engineItem(c.bytes) === null));
-  test('no 5xx on either contract (invalid Host, non-ASCII head, transfer coding, short body)', { todo: ENGINE_TODO }, fivexx((c) => engineItem(c.bytes) !== null));
+  test('no 5xx on either contract (invalid Host, non-ASCII head, transfer coding, short body)', fivexx((c) => engineItem(c.bytes) !== null));
 
   test('every connection is closed by the server within its timeouts', () => {
     for (const k of ['fetch', 'node'] as const) {
@@ -184,7 +183,12 @@ describe(`fuzz: ${COUNT} mutated requests, seed ${SEED} (NARWHAL_FUZZ_SEED=${SEE
     for (const c of cases.filter(pick)) {
       const f = responses(results.fetch![c.n]!.data).list;
       const n = responses(results.node![c.n]!.data).list;
-      const verdicts = (l: typeof f) => l.map((r) => (r.status < 400 ? 'accepted' : 'refused')).join(',');
+      // A refusal's answer can race the client's own half-close: a 400 and a silent close are the same verdict.
+      const verdicts = (l: typeof f) => {
+        const v = l.map((r) => (r.status < 400 ? 'accepted' : 'refused'));
+        while (v.at(-1) === 'refused') v.pop();
+        return v.join(',');
+      };
       if (verdicts(f) !== verdicts(n)) {
         bad.push(`case ${c.n} ${show(c)}: fetch ${f.map((r) => r.status)} node ${n.map((r) => r.status)}`);
         continue;
@@ -200,5 +204,5 @@ describe(`fuzz: ${COUNT} mutated requests, seed ${SEED} (NARWHAL_FUZZ_SEED=${SEE
     assert.ok(compared >= atLeast, `only ${compared} accepted requests compared`);
   };
   test('node-style and fetch-style apps agree on every accepted request (method, path, query, body length), requests no issue-13 HTTP item touches', agree((c) => engineItem(c.bytes) === null, COUNT / 20));
-  test('node-style and fetch-style apps agree on requests with an invalid Host, non-ASCII head, transfer coding or short body', { todo: ENGINE_TODO }, agree((c) => engineItem(c.bytes) !== null, 0));
+  test('node-style and fetch-style apps agree on requests with an invalid Host, non-ASCII head, transfer coding or short body', agree((c) => engineItem(c.bytes) !== null, 0));
 });

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import path from 'node:path';
 import { FIXTURES, startServer, type Narwhal } from '../../helpers/narwhal.js';
 
@@ -107,6 +108,41 @@ export function responses(buf: Buffer): { list: Response[]; complete: boolean } 
 export function seen(kind: 'fetch' | 'node', body: Buffer): string {
   const echo = JSON.parse(body.toString('utf8')) as { method: string; url: string; body: string };
   // An origin-form target is a path even when it starts with `//` (not a scheme-relative URL).
-  const url = kind === 'fetch' || !echo.url.startsWith('/') ? new URL(echo.url) : new URL(`http://placeholder${echo.url}`);
+  // A node-style app sees the target's bytes as latin1 characters; the fetch-style URL percent-encodes those bytes.
+  const bytes = kind === 'node' ? [...Buffer.from(echo.url, 'latin1')].map((b) => (b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('') : echo.url;
+  const url = kind === 'fetch' || !bytes.startsWith('/') ? new URL(bytes) : new URL(`http://placeholder${bytes}`);
   return `${echo.method} ${url.pathname} ?${url.search} body=${Buffer.from(echo.body, 'base64').length}`;
 }
+
+/** Sends `bytes` over plain TCP or TLS (any certificate), half-closes, and reads until close or `deadlineMs`. */
+export function exchangeOver(port: number, bytes: Buffer, opts: { tls?: boolean; deadlineMs?: number; halfClose?: boolean } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = opts.tls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let settled = false;
+    const done = (closed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ data: Buffer.concat(got), closed, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => done(false), opts.deadlineMs ?? 5000);
+    socket.on('data', (d: Buffer) => got.push(d));
+    socket.on('close', () => done(true));
+    socket.on('error', () => done(true));
+    socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
+      socket.write(bytes);
+      if (opts.halfClose ?? false) socket.end();
+    });
+  });
+}
+
+/** The parser and transport combinations every hostile-input rule must hold on. */
+export const TRANSPORTS = [
+  { parser: 'strict', tls: false },
+  { parser: 'native', tls: false },
+  { parser: 'strict', tls: true },
+  { parser: 'native', tls: true },
+] as const;

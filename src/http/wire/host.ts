@@ -1,0 +1,56 @@
+// The Host rule of RFC 9112 section 3.2 and RFC 9110 section 7.2, written once
+// for both HTTP/1.1 parsers (head-rules.ts for the strict one, parsed-head.ts
+// for llhttp's): exactly one Host on HTTP/1.1, at most one on HTTP/1.0, and
+// only a valid uri-host [":" port]. Runs in workers.
+
+import { HttpError } from '../http-error.js';
+
+/**
+ * reg-name without the comma (a comma makes the singleton a list) or `%` pairs
+ * broken; IPv4 fits it too. IP-literal is checked apart.
+ */
+const REG_NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+;=]|%[0-9A-Fa-f]{2})*$/;
+const IP_LITERAL = /^\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]$/;
+const PORT = /^\d{0,5}$/;
+/** Names the URL parser takes as they are: dotted labels, the last not numeric (no IPv4 parse), no punycode. */
+const SIMPLE = /^(?:[A-Za-z0-9-]+\.)*[A-Za-z-][A-Za-z0-9-]*\.?$/;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+const bad = (msg: string): never => {
+  throw new HttpError(400, msg);
+};
+
+/** Why `value` is not `uri-host [ ":" port ]`, or null. An empty value is allowed (RFC 9110 7.2). */
+export function hostFault(value: string): string | null {
+  if (value === '') return null;
+  let host = value;
+  let port: string | null = null;
+  const close = value.lastIndexOf(']');
+  const colon = value.lastIndexOf(':');
+  if (colon > close) {
+    host = value.slice(0, colon);
+    port = value.slice(colon + 1);
+  }
+  if (host.startsWith('[') ? !IP_LITERAL.test(host) : !REG_NAME.test(host)) return 'invalid Host';
+  if (port !== null && (!PORT.test(port) || Number(port) > 65535)) return 'invalid port in Host';
+  // A fetch-style app's URL is built from the Host: both contracts refuse what
+  // the URL parser would (999.1.1.1, a%2F, bad punycode), so they agree.
+  if (!(IPV4.test(host) || (SIMPLE.test(host) && !/(?:^|\.)xn--/i.test(host))) && !URL.canParse(`http://${host}/`)) return 'invalid Host';
+  return null;
+}
+
+/**
+ * Checks the Host fields of one request: `values` in wire order (trimmed).
+ * Throws HttpError(400). For an absolute-form target the server uses the
+ * target's authority (RFC 9112 3.2.2), but a Host sent beside it is still
+ * checked: the rule is on the message.
+ */
+export function checkHost(values: readonly string[], major: number, minor: number): void {
+  if (values.length > 1) bad('repeated Host');
+  if (values.length === 0) {
+    if (major === 1 && minor >= 1) bad('HTTP/1.1 request without Host');
+    return;
+  }
+  const fault = hostFault(values[0]!);
+  if (fault) bad(fault);
+}
