@@ -26,7 +26,6 @@ import type { LoadedApp } from '../app/loader.js';
 import type { Prepared } from '../dev/standby-worker.js';
 import { guardProcess, loadWorkerApp, type ScriptGuard } from './listen-app.js';
 import { ListenServing } from './listen-serving.js';
-import { productionDirect, productionStatic } from '../static/handler.js';
 
 /** What the dev server adds to a worker: the module graph (--reload) and the debug pages (--debug). */
 interface DevTools {
@@ -45,6 +44,7 @@ export class Worker {
   #hooks: WorkerHooks = {};
   #metrics: WorkerMetrics | null = null;
   #Metrics: typeof WorkerMetrics | null = null;
+  #Static: typeof import('../static/handler.js') | null = null;
   readonly #view: WorkerView;
   #heartbeat: Heartbeat | null = null;
   #watchdog: Watchdog | null = null;
@@ -78,6 +78,8 @@ export class Worker {
     if (tls === undefined) return;
     // prom-client is loaded only when there are metrics to keep.
     this.#Metrics = config.metricsBind ? (await import('../metrics/worker-metrics.js')).WorkerMetrics : null;
+    // The static file server is loaded only when --static mounts something.
+    this.#Static = config.staticMounts.length ? await import('../static/handler.js') : null;
     const app = await this.#loadApp(dev);
     if (!app) return;
     await this.#reportModules(dev.graph);
@@ -208,13 +210,13 @@ export class Worker {
   /** --static in production (with --debug the dev hooks serve it). */
   #static(): ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean) | undefined {
     const { staticMounts } = this.#boot.config;
-    return staticMounts.length ? productionStatic(staticMounts, process.cwd()) : undefined;
+    return this.#Static?.productionStatic(staticMounts, process.cwd());
   }
 
   /** --static for fetch-style apps served without node:http. */
-  #directStatic(): ReturnType<typeof productionDirect> | undefined {
+  #directStatic(): ReturnType<typeof import('../static/handler.js').productionDirect> | undefined {
     const { staticMounts } = this.#boot.config;
-    return staticMounts.length ? productionDirect(staticMounts, process.cwd()) : undefined;
+    return this.#Static?.productionDirect(staticMounts, process.cwd());
   }
 
   /** A script that called listen(): its own server already accepts on the sockets. */

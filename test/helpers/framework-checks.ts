@@ -42,21 +42,34 @@ export async function checkFramework(s: Server, app: FrameworkApp): Promise<void
   if (app.asset.body !== undefined) assert.match(asset.body, typeof app.asset.body === 'string' ? new RegExp(app.asset.body.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : app.asset.body);
 }
 
-/** Three HUPs while 6 keep-alive loops GET and POST /echo: every request answered. */
-export async function hupUnderLoad(s: Server, reloads = 3): Promise<void> {
-  const load = startLoad(s.url, { concurrency: 6, maxMs: 90_000, path: '/echo', contentType: 'application/octet-stream' });
+export interface HupLoad {
+  readonly path: string;
+  readonly concurrency: number;
+  readonly contentType?: string;
+  /** How long to wait for the load to start, for each reload, and for service after it. */
+  readonly waitMs: { readonly start: number; readonly reload: number; readonly after: number };
+  /** Answers before the first HUP, and the fewest the whole run must get. */
+  readonly startOk: number;
+  readonly minOk: number;
+  /** The load's own bound. */
+  readonly maxMs: number;
+}
+
+/** Three HUPs while keep-alive loops GET and POST `path`: every request answered, by the new workers too. */
+export async function hupUnderLoad(s: Server, load: HupLoad = { path: '/echo', concurrency: 6, contentType: 'application/octet-stream', waitMs: { start: 20_000, reload: 40_000, after: 20_000 }, startOk: 30, minOk: 60, maxMs: 90_000 }): Promise<void> {
+  const loop = startLoad(s.url, { concurrency: load.concurrency, maxMs: load.maxMs, path: load.path, ...(load.contentType ? { contentType: load.contentType } : {}) });
   try {
-    await waitFor('load running', () => load.ok > 30, 20_000);
-    for (let i = 1; i <= reloads; i++) {
-      const before = load.ok;
+    await waitFor('load running', () => loop.ok > load.startOk, load.waitMs.start);
+    for (let i = 1; i <= 3; i++) {
+      const before = loop.ok;
       s.signal('SIGHUP');
-      await waitFor(`reload ${i} complete`, () => s.count(/Reload complete/) >= i, 40_000);
-      await waitFor('requests served after the reload', () => load.ok > before + 10, 20_000);
+      await waitFor(`reload ${i} complete`, () => s.count(/Reload complete/) >= i, load.waitMs.reload);
+      await waitFor('requests served after the reload', () => loop.ok > before + 10, load.waitMs.after);
     }
   } finally {
-    const result = await load.stop();
+    const result = await loop.stop();
     assert.deepEqual(result.failures, []);
-    assert.ok(result.ok > 60, `only ${result.ok} requests`);
+    assert.ok(result.ok > load.minOk, `only ${result.ok} requests`);
     assert.ok(result.pids.size >= 4, `answers came from only ${result.pids.size} workers`);
   }
 }

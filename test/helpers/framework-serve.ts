@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, waitFor, type Narwhal } from './narwhal.js';
-import { startLoad } from './load.js';
+import { hupUnderLoad } from './framework-checks.js';
 import { request } from './http.js';
 
 export type Served = Narwhal & { url: string; port: number };
@@ -65,23 +65,9 @@ export async function checkServes(s: Served, app: FrameworkApp): Promise<void> {
   assert.match(title(s.pid), /^narwhal: master\b/);
 }
 
-/** Three HUPs under a bounded keep-alive load: no request lost, new workers serve. */
+/** Three HUPs under a bounded keep-alive load: no request lost, new workers serve, titles kept. */
 export async function checkHupUnderLoad(s: Served, app: FrameworkApp): Promise<void> {
-  const load = startLoad(s.url, { concurrency: 4, maxMs: 180_000, path: app.echoPath });
-  try {
-    await waitFor('load running', () => load.ok > 20, 30_000);
-    for (let i = 1; i <= 3; i++) {
-      const before = load.ok;
-      s.signal('SIGHUP');
-      await waitFor(`reload ${i} complete`, () => s.count(/Reload complete/) >= i, 90_000);
-      await waitFor('requests served after the reload', () => load.ok > before + 10, 30_000);
-    }
-  } finally {
-    const result = await load.stop();
-    assert.deepEqual(result.failures, []);
-    assert.ok(result.ok > 50, `only ${result.ok} requests`);
-    assert.ok(result.pids.size >= 4, `answers came from only ${result.pids.size} workers`);
-  }
+  await hupUnderLoad(s, { path: app.echoPath, concurrency: 4, waitMs: { start: 30_000, reload: 90_000, after: 30_000 }, startOk: 20, minOk: 50, maxMs: 180_000 });
   for (const pid of s.readyPids().slice(-2)) assert.match(title(pid), /^narwhal: worker\b/, `worker ${pid} after HUP`);
 }
 

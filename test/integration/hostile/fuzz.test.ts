@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BODY_TIMEOUT, HEADER_TIMEOUT, KEEP_ALIVE, random, responses, seen, send, startEcho, type Outcome, type Server } from './harness.js';
+import { BODY_TIMEOUT, HEADER_TIMEOUT, KEEP_ALIVE, random, responses, seen, exchangeOver, startEcho, type Outcome, type Server } from './harness.js';
 
 const SEED = Number(process.env.NARWHAL_FUZZ_SEED ?? 0x5eed1);
 const COUNT = Number(process.env.NARWHAL_FUZZ_COUNT ?? 3000);
@@ -87,7 +87,7 @@ async function runAll(server: Server, cases: readonly Case[]): Promise<Outcome[]
   const lane = async () => {
     while (next < cases.length) {
       const c = cases[next++]!;
-      out[c.n] = await send(server.port, c.chunks, { halfClose: c.halfClose, deadlineMs: CLOSE_WITHIN_MS + 2000 });
+      out[c.n] = await exchangeOver(server.port, c.chunks, { halfClose: c.halfClose, deadlineMs: CLOSE_WITHIN_MS + 2000 });
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));

@@ -40,35 +40,6 @@ export interface Outcome {
   readonly ms: number;
 }
 
-/** Writes `chunks` one by one (a macrotask apart, so they travel as separate segments), optionally half-closes, and reads until close or `deadlineMs`. */
-export function send(port: number, chunks: readonly Buffer[], opts: { halfClose: boolean; deadlineMs: number }): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    const got: Buffer[] = [];
-    let settled = false;
-    const done = (closed: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ data: Buffer.concat(got), closed, ms: Date.now() - started });
-    };
-    const timer = setTimeout(() => done(false), opts.deadlineMs);
-    socket.on('data', (d: Buffer) => got.push(d));
-    socket.on('close', () => done(true));
-    socket.on('error', () => done(true));
-    socket.on('connect', async () => {
-      for (const [i, c] of chunks.entries()) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 0));
-        if (socket.destroyed) return;
-        socket.write(c);
-      }
-      if (opts.halfClose && !socket.destroyed) socket.end();
-    });
-  });
-}
-
 /** Resident memory of a process, from /proc (0 when it is gone). */
 export function rss(pid: number): number {
   try {
@@ -114,8 +85,12 @@ export function seen(kind: 'fetch' | 'node', body: Buffer): string {
   return `${echo.method} ${url.pathname} ?${url.search} body=${Buffer.from(echo.body, 'base64').length}`;
 }
 
-/** Sends `bytes` over plain TCP or TLS (any certificate), half-closes, and reads until close or `deadlineMs`. */
-export function exchangeOver(port: number, bytes: Buffer, opts: { tls?: boolean; deadlineMs?: number; halfClose?: boolean } = {}): Promise<Outcome> {
+/**
+ * Sends `bytes` over plain TCP or TLS (any certificate), each chunk a macrotask
+ * apart so they travel as separate segments, optionally half-closes, and reads
+ * until close or `deadlineMs`.
+ */
+export function exchangeOver(port: number, bytes: Buffer | readonly Buffer[], opts: { tls?: boolean; deadlineMs?: number; halfClose?: boolean } = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = opts.tls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
@@ -132,9 +107,13 @@ export function exchangeOver(port: number, bytes: Buffer, opts: { tls?: boolean;
     socket.on('data', (d: Buffer) => got.push(d));
     socket.on('close', () => done(true));
     socket.on('error', () => done(true));
-    socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
-      socket.write(bytes);
-      if (opts.halfClose ?? false) socket.end();
+    socket.once(opts.tls ? 'secureConnect' : 'connect', async () => {
+      for (const [i, c] of (Buffer.isBuffer(bytes) ? [bytes] : bytes).entries()) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 0));
+        if (socket.destroyed) return;
+        socket.write(c);
+      }
+      if ((opts.halfClose ?? false) && !socket.destroyed) socket.end();
     });
   });
 }
