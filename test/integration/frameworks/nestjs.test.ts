@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { frameworkBuild } from '../../helpers/framework-build.js';
-import { checkFramework, hupUnderLoad, serveFramework, type FrameworkApp } from '../../helpers/framework-checks.js';
+import { checkFramework, type FrameworkApp } from '../../helpers/framework-checks.js';
 import { runNarwhal } from '../../helpers/narwhal.js';
 
 const BUILD_TIMEOUT = { timeout: 8 * 60_000 };
@@ -20,32 +20,20 @@ describe('NestJS', BUILD_TIMEOUT, () => {
     args,
     // The greeting comes from an injected service: it renders only with decorator metadata.
     text: '<h1>Hello from NestJS under Narwhal</h1>',
-    asset: { path: '/site.css', type: /^text\/css/, body: 'margin: 0' },
+    assets: [{ path: '/site.css', type: /^text\/css/, body: 'margin: 0' }],
   });
 
   test('dist/main.js (app.listen()): page, POST, static, HUP under load', async () => {
-    const a = app(['dist/main.js']);
-    const s = await serveFramework(a);
-    try {
-      await checkFramework(s, a);
+    await checkFramework(app(['dist/main.js']), async (s) => {
       assert.match(s.output, /\[INFO\] The app asked to listen on port \d+; it accepts on Narwhal's/);
-      await hupUnderLoad(s);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test('dist/instance.js (the adapter\'s Express instance, a Promise default export): page, POST, static, HUP under load', async () => {
-    const a = app(['dist/instance.js']);
-    const s = await serveFramework(a);
-    try {
-      await checkFramework(s, a);
+    await checkFramework(app(['dist/instance.js']), async (s) => {
       assert.match(s.output, /serving dist\/instance\.js:default \(node-style\)/);
       assert.doesNotMatch(s.output, /The app asked to listen/);
-      await hupUnderLoad(s);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test('src/main.ts (TypeScript source, no decorator metadata possible): one line, exit 4', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { frameworkBuild } from '../../helpers/framework-build.js';
-import { checkFramework, hupUnderLoad, serveFramework, type FrameworkApp } from '../../helpers/framework-checks.js';
+import { checkFramework, checkPageAsset } from '../../helpers/framework-checks.js';
 import { request } from '../../helpers/http.js';
 
 const BUILD_TIMEOUT = { timeout: 8 * 60_000 };
@@ -16,30 +16,13 @@ describe('React Router v7', BUILD_TIMEOUT, () => {
     dir = await frameworkBuild('react-router');
   }, BUILD_TIMEOUT);
 
-  const serve = async (entry: string, contract: string) => {
-    const a: FrameworkApp = {
-      cwd: dir,
-      args: [entry, '--static', '/assets=build/client/assets'],
-      text: '<h1>Hello from React Router under Narwhal</h1>',
-      // Filled in from the page's own module preload below.
-      asset: { path: '', type: /^text\/javascript/ },
-    };
-    const s = await serveFramework(a);
-    try {
+  const serve = (entry: string, contract: string) =>
+    checkFramework({ cwd: dir, args: [entry, '--static', '/assets=build/client/assets'], text: '<h1>Hello from React Router under Narwhal</h1>', assets: [] }, async (s) => {
       assert.match(s.output, new RegExp(`serving ${entry}:default \\(${contract}\\)`));
-      const page = (await request(s.url)).body;
-      const js = /href="(\/assets\/entry\.client-[^"]+\.js)"/.exec(page)?.[1];
-      assert.ok(js, page);
-      await checkFramework(s, { ...a, asset: { ...a.asset, path: js } });
-      const cached = await request(`${s.url}${js}`);
-      assert.equal(cached.headers['cache-control'], 'public, max-age=31536000, immutable');
+      await checkPageAsset(s, /href="(\/assets\/entry\.client-[^"]+\.js)"/, { type: /^text\/javascript/, cacheControl: /^public, max-age=31536000, immutable$/ });
       assert.equal((await request(`${s.url}/no-such-page`)).status, 404);
       assert.doesNotMatch(s.output, /Warning|ERROR/);
-      await hupUnderLoad(s);
-    } finally {
-      await s.stop();
-    }
-  };
+    });
 
   test('createRequestHandler (fetch-style, fetch-entry.js): page, POST, assets, HUP under load', () => serve('fetch-entry.js', 'fetch-style'));
 

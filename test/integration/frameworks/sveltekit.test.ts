@@ -1,10 +1,9 @@
 // SvelteKit (adapter-node) built from npm and served by Narwhal both ways:
 // the built server script (listen) and the exported handler.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { frameworkBuild } from '../../helpers/framework-build.js';
-import { checkFramework, hupUnderLoad, serveFramework, type FrameworkApp } from '../../helpers/framework-checks.js';
+import { checkFramework, checkPageAsset, type FrameworkApp } from '../../helpers/framework-checks.js';
 import { request } from '../../helpers/http.js';
 
 const BUILD_TIMEOUT = { timeout: 8 * 60_000 };
@@ -19,40 +18,24 @@ describe('SvelteKit (adapter-node)', BUILD_TIMEOUT, () => {
     cwd: dir,
     args,
     text: 'Hello from SvelteKit under Narwhal',
-    asset: { path: '/site.css', type: /^text\/css/, body: 'color: teal' },
+    assets: [{ path: '/site.css', type: /^text\/css/, body: 'color: teal' }],
   });
 
   test('build/index.js (listen): page, POST, static, a form POST from its own origin, HUP under load', async () => {
-    const a = app(['build/index.js']);
-    const s = await serveFramework(a);
-    try {
-      await checkFramework(s, a);
+    await checkFramework(app(['build/index.js']), async (s) => {
       assert.equal(s.count(/\[INFO\] The app asked to listen on port \d+ on 127\.0\.0\.1; it accepts on Narwhal's http:\/\/127\.0\.0\.1:\d+ instead/), 1, s.output);
       // SvelteKit's CSRF check compares Origin with the URL it builds from the Host header and,
       // without ORIGIN or PROTOCOL_HEADER set, the https scheme (docs/frameworks.md says so).
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
       assert.equal((await request(`${s.url}/echo`, { method: 'POST', headers: { ...form, origin: s.url.replace('http:', 'https:') }, body: 'a=1' })).status, 200);
       assert.equal((await request(`${s.url}/echo`, { method: 'POST', headers: { ...form, origin: 'http://elsewhere.example' }, body: 'a=1' })).status, 403);
-      const immutable = /\/_app\/immutable\/[^"]+\.js/.exec((await request(s.url)).body)?.[0];
-      assert.ok(immutable, 'the page links its client entry');
-      const js = await request(`${s.url}${immutable}`);
-      assert.equal(js.status, 200);
-      assert.match(String(js.headers['content-type']), /javascript/);
-      await hupUnderLoad(s);
-    } finally {
-      await s.stop();
-    }
+      await checkPageAsset(s, /(\/_app\/immutable\/[^"']+\.js)/, { type: /javascript/ });
+    });
   });
 
   test('build/handler.js:handler (node-style middleware): page, POST, static, HUP under load', async () => {
-    const a = app(['build/handler.js:handler']);
-    const s = await serveFramework(a);
-    try {
-      await checkFramework(s, a);
+    await checkFramework(app(['build/handler.js:handler']), async (s) => {
       assert.doesNotMatch(s.output, /The app asked to listen/);
-      await hupUnderLoad(s);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
