@@ -111,3 +111,17 @@ export class ListenCapture {
     return server;
   }
 }
+
+/**
+ * For --check-config in the CLI process: notes what a script's first listen() asks for and binds
+ * nothing, so checking a listen() script neither serves nor takes its port.
+ */
+export function recordListenCalls(): { readonly asked: Promise<string>; restore(): void } {
+  let heard: (asked: string) => void = () => {};
+  const asked = new Promise<string>((resolve) => (heard = resolve));
+  const restore = patchServerListen((server, args) => {
+    heard(describeAsk(normalizeListenArgs(args)[0]));
+    return server;
+  });
+  return { asked, restore };
+}

@@ -105,8 +105,9 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     };
     if (config.checkConfig) {
       (await import('../config/tls-files.js')).loadTlsFiles(config);
-      const app = await importApp();
-      write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; app ${app.name} is ${app.kind}-style`);
+      applyEnv(config.rawEnv);
+      const app = await (await import('./check-config.js')).describeCheckedApp(config, cwd);
+      write(process.stdout, `narwhal: config OK${resolved.configFile ? ` (${resolved.configFile})` : ''}; ${app}`);
       return EXIT_CODES.OK;
     }
     if (!config.reload) checkAppModule(config.app, cwd);

@@ -1,6 +1,8 @@
 // The command line as a user meets it: help, version, mistakes, precedence.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { once } from 'node:events';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SETTINGS } from '../../src/config/settings.js';
@@ -198,6 +200,28 @@ describe('narwhal command line', () => {
     assert.match(good.output, /config OK.*fetch-style/);
     const bad = await runNarwhal(['--check-config', path.join(FIXTURES, 'crash-on-boot.ts')]);
     assert.equal(bad.code, 4, bad.output);
+  });
+
+  test('--check-config on a listen() script says what it asks for and binds nothing: 0; a script that never listens: 4', async () => {
+    // The port is taken: a check that really bound it would fail with EADDRINUSE.
+    const held = net.createServer().listen(0, '127.0.0.1');
+    await once(held, 'listening');
+    const port = (held.address() as net.AddressInfo).port;
+    try {
+      const r = await runNarwhal(['--check-config', path.join(FIXTURES, 'listen-http.mjs')], { env: { APP_PORT: String(port) } });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, new RegExp(`config OK; app .*listen-http\\.mjs\\S* is a listen\\(\\) script \\(it asks for port ${port}; workers serve it on --bind\\)`));
+      assert.doesNotMatch(r.output, /app says: listening|EADDRINUSE/);
+    } finally {
+      held.close();
+    }
+    const late = await runNarwhal(['--check-config', path.join(FIXTURES, 'listen-late.mjs')]);
+    assert.equal(late.code, 0, late.output);
+    assert.match(late.output, /is a listen\(\) script \(it asks for [^;]+; workers serve it on --bind\)/);
+    const never = await runNarwhal(['--check-config', '--boot-timeout', '1', path.join(FIXTURES, 'listen-never.mjs')]);
+    assert.equal(never.code, 4, never.output);
+    assert.match(never.output, /^narwhal: error: the module .*listen-never\.mjs\S* exports no app and called listen\(\) on no server within --boot-timeout 1 s/m);
+    assert.doesNotMatch(never.output, /\n\s+at /);
   });
 
   test('settings that cannot go together are refused with one line', async () => {
