@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
-import { parseAppSpec, type AppSpec } from './spec.js';
+import { parseAppSpec, type AppSpec } from './app-name.js';
 import { welcomeApp } from './welcome.js';
 import { refuseWithoutDecoratorMetadata } from './decorator-metadata.js';
 import { TS_FILE, TsxRegistration, importTypeScript, type TypeScriptOptions } from './typescript.js';

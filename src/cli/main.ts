@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readEnv, applyEnv, daemonEnv, isDaemonChild, readInheritedSockets, readSystemdNotify } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
 import { loadApp, resolveModuleFile } from '../app/loader.js';
-import { parseAppSpec } from '../app/spec.js';
+import { parseAppSpec } from '../app/app-name.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';

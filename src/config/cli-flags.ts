@@ -4,7 +4,7 @@
 
 import { NarwhalError } from '../errors.js';
 import { SETTING_KEYS, type SettingKey, settingOf } from './settings.js';
-import { InvalidValue, invalid } from './spec.js';
+import { InvalidValue, invalid } from './value-types.js';
 import { flagHint } from './suggest.js';
 
 export interface ParsedArgs {

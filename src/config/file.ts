@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
 import { SETTINGS, SETTING_KEYS, type SettingKey, settingOf } from './settings.js';
-import { InvalidValue, invalid } from './spec.js';
+import { InvalidValue, invalid } from './value-types.js';
 import { didYouMean } from './suggest.js';
 
 export const CONFIG_NAMES = ['narwhal.config.ts', 'narwhal.config.mts', 'narwhal.config.js', 'narwhal.config.mjs'];

@@ -7,7 +7,7 @@ import { parseArgs, splitWords, type ParsedArgs } from './cli-flags.js';
 import type { EnvView } from './env.js';
 import { findConfigFile, loadConfigFile } from './file.js';
 import { SETTING_KEYS, type Config, type SettingKey, settingOf } from './settings.js';
-import { InvalidValue, invalid } from './spec.js';
+import { InvalidValue, invalid } from './value-types.js';
 
 export type Origin = 'default' | 'env' | 'config file' | 'NARWHAL_CMD_ARGS' | 'command line';
 

@@ -1,8 +1,8 @@
 // The development rows of the settings table (`narwhal dev`, `--reload`,
 // `--debug`, `--static`). Spread into SETTINGS by settings.ts.
 
-import { setting } from './setting.js';
-import { flag, list, staticMount, str } from './spec.js';
+import { setting } from './setting-row.js';
+import { flag, list, staticMount, str } from './value-types.js';
 
 export const DEBUG_SETTINGS = {
   reload: setting({

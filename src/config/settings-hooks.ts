@@ -2,7 +2,7 @@
 // set only in a config file. Spread into SETTINGS by settings.ts.
 
 import type { MasterHook, MasterWorkerHook, NWorkersChangedHook, PostRequestHook, PreRequestHook, WorkerHook } from '../hooks/types.js';
-import { hook, type ValueType } from './spec.js';
+import { hook, type ValueType } from './value-types.js';
 
 export interface HookRow<F> {
   readonly name: string;

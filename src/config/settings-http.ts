@@ -2,8 +2,8 @@
 // leniencies, trusted proxies, the PROXY protocol, TLS and HTTP/2. Spread into
 // SETTINGS by settings.ts.
 
-import { setting } from './setting.js';
-import { InvalidValue, choice, commaList, flag, int, optionalStr, trustList, upperKeyValues, withImpliedValue, type ValueType } from './spec.js';
+import { setting } from './setting-row.js';
+import { InvalidValue, choice, commaList, flag, int, optionalStr, trustList, upperKeyValues, withImpliedValue, type ValueType } from './value-types.js';
 
 /** Gunicorn's cert_reqs takes Python's ssl.CERT_* numbers; the names say the same. */
 const CERT_REQS = ['none', 'optional', 'required'] as const;

@@ -1,8 +1,8 @@
 // The logging and metrics rows of the settings table: Gunicorn's access and
 // error logs, syslog and statsd. Spread into SETTINGS by settings.ts.
 
-import { setting } from './setting.js';
-import { choice, flag, list, optionalStr, str } from './spec.js';
+import { setting } from './setting-row.js';
+import { choice, flag, list, optionalStr, str } from './value-types.js';
 
 export const LOGGING_SETTINGS = {
   accesslog: setting({

@@ -2,8 +2,8 @@
 // --workers, and the thresholds and periods the master's autoscaler uses.
 // Spread into SETTINGS by settings.ts, after `workers`.
 
-import { setting } from './setting.js';
-import { int, seconds } from './spec.js';
+import { setting } from './setting-row.js';
+import { int, seconds } from './value-types.js';
 
 export const SCALING_SETTINGS = {
   maxWorkers: setting({

@@ -7,10 +7,10 @@ import { DEBUG_SETTINGS } from './settings-dev.js';
 import { HTTP_SETTINGS } from './settings-http.js';
 import { LOGGING_SETTINGS } from './settings-logging.js';
 import { SCALING_SETTINGS } from './settings-scaling.js';
-import { setting, type Setting } from './setting.js';
-import { address, choice, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, type ValueType } from './spec.js';
+import { setting, type Setting } from './setting-row.js';
+import { address, choice, flag, int, keyValues, list, octal, optionalStr, optionalUrlPath, seconds, type ValueType } from './value-types.js';
 
-export { SECTIONS, setting, type EnvDefaults, type Section, type Setting } from './setting.js';
+export { SECTIONS, setting, type EnvDefaults, type Section, type Setting } from './setting-row.js';
 
 
 export const SETTINGS = {

@@ -4,7 +4,7 @@
 // with STANDBY_ARG.
 
 import { registerTypeScript, resolveModuleFile } from '../app/loader.js';
-import { parseAppSpec } from '../app/spec.js';
+import { parseAppSpec } from '../app/app-name.js';
 import { TS_FILE, nodeStripsTypes } from '../app/typescript.js';
 import { ModuleGraph } from './module-graph.js';
 import { STANDBY_TS_ARG } from './standby-arg.js';

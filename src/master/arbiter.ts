@@ -5,7 +5,6 @@
 
 import type { Resolved } from '../config/resolve.js';
 import type { Config } from '../config/settings.js';
-import type { RecycleKind } from '../ipc/messages.js';
 import { EXIT_CODES } from '../errors.js';
 import { createLogging, type Logging } from '../log/create.js';
 import type { Logger } from '../log/logger.js';
@@ -16,7 +15,7 @@ import { planFleet } from './fleet.js';
 import { MasterHooks } from './master-hooks.js';
 import { MasterResources } from './master-resources.js';
 import { checkTlsFiles, checkWorkerTmpDir } from './preflight.js';
-import { Upgrade } from './upgrade.js';
+import { Upgrade } from './exec-upgrade.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { SystemdNotifier } from './sd-notify.js';
 import { ignoreWhileExiting, onSignals, type MasterSignal } from './signals.js';
@@ -25,18 +24,12 @@ import { captureOutput, spawnWorker } from './spawn.js';
 import { controlHandler } from './control.js';
 import { Autoscaler, type ScaleRequest, type ScaleResult } from './autoscaler.js';
 import type { WorkerHandle } from './worker-handle.js';
+import type { MasterEvent as Event } from './master-events.js';
+import type { RecycleKind } from '../ipc/messages.js';
 import { describeExit, exitLine, judgeBootFailure } from './worker-exit.js';
 import { onGoingDown } from './going-down.js';
 
 export type { ArbiterOptions };
-
-type Event =
-  | { readonly kind: 'signal'; readonly signal: MasterSignal }
-  | { readonly kind: 'ready'; readonly worker: WorkerHandle }
-  | { readonly kind: 'exit'; readonly worker: WorkerHandle; readonly code: number | null; readonly signal: NodeJS.Signals | null }
-  | { readonly kind: 'recycle'; readonly worker: WorkerHandle; readonly recycle: { readonly kind: RecycleKind; readonly reason: string } }
-  | { readonly kind: 'call'; readonly run: () => void | Promise<void> }
-  | { readonly kind: 'tick' };
 
 const TICK_MS = 200;
 

@@ -12,7 +12,7 @@ import type { ScalingProbe } from '../metrics/master-metrics.js';
 import { adoptAll, bindAll, type BoundListener } from './listeners.js';
 import type { MetricsBridge } from './metrics-bridge.js';
 import { Pidfile } from './pidfile.js';
-import type { Upgrade } from './upgrade.js';
+import type { Upgrade } from './exec-upgrade.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export class MasterResources {

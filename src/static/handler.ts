@@ -2,7 +2,7 @@
 // `intercept` (and a listen() app's server), and the direct fetch path's
 // counterpart. Created by worker/worker.ts; worker only.
 
-import type { StaticMount } from '../config/spec.js';
+import type { StaticMount } from '../config/value-types.js';
 import { staticHandler, staticResponder } from './serve.js';
 
 export const productionStatic = staticHandler;

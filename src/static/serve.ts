@@ -8,7 +8,7 @@ import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { StaticMount } from '../config/spec.js';
+import type { StaticMount } from '../config/value-types.js';
 import { contentType, insideRoot, isHashedAsset, parseRange, resolveInside } from './files.js';
 
 export { contentType, parseRange, resolveInside, isHashedAsset, type Range } from './files.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { IncomingMessage } from 'node:http';
 import { ContradictorySchemeHeaders, ProxyTrust, forwardedForValues, hopAddress, resolveClientAddress, schemeFromHeaders } from '../../../src/http/proxy-headers.js';
 import { peerMatcher as trustedPeers } from '../../../src/http/peer-matcher.js';
-import { trustList } from '../../../src/config/spec.js';
+import { trustList } from '../../../src/config/value-types.js';
 
 const GUNICORN_SCHEME_HEADERS = { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' };
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Config } from '../../../src/config/settings.js';
 import { LogSink, Logger } from '../../../src/log/logger.js';
 import { MasterResources } from '../../../src/master/master-resources.js';
-import { Upgrade } from '../../../src/master/upgrade.js';
+import { Upgrade } from '../../../src/master/exec-upgrade.js';
 
 function setup(t: { after: (fn: () => void) => void }): { dir: string; resources: MasterResources; lines: string[] } {
   const dir = mkdtempSync(path.join(tmpdir(), 'master-resources-'));

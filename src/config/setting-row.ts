@@ -1,7 +1,7 @@
 // The shape of one row of the settings table, and its sections. Split from
 // settings.ts so the table's parts (settings-*.ts) can share it without a cycle.
 
-import type { ValueType } from './spec.js';
+import type { ValueType } from './value-types.js';
 
 export const SECTIONS = [
   'Config',

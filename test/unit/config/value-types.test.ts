@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { address, choice, flag, int, keyValues, octal, seconds } from '../../../src/config/spec.js';
+import { address, choice, flag, int, keyValues, octal, seconds } from '../../../src/config/value-types.js';
 import { parseAddress } from '../../../src/config/address.js';
 
 test('numbers: whole, seconds, bounds', () => {

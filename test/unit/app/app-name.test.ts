@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAppSpec } from '../../../src/app/spec.js';
+import { parseAppSpec } from '../../../src/app/app-name.js';
 import { detectInterface } from '../../../src/app/loader.js';
 import { parameterNames } from '../../../src/app/contract.js';
 
