@@ -4,7 +4,7 @@
 // when the app reaches for its body or another member; one an app makes with
 // `new Request(...)` is Node's Request inside from the start.
 
-import { lazyClass, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
+import { lazyClass, NODE_PROTO_EXTRAS, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
 
 const nodeRequest = nodeGlobal<typeof Request>('Request');
 /** Called by installLightClasses() before it replaces the global. */
@@ -147,4 +147,4 @@ export const wrapRequest = LightRequest.wrap;
 export const handoffRequest = LightRequest.handoff;
 export const makeIncoming = LightRequest.incoming;
 const realOfRequest = LightRequest.realOf;
-const shapeRequest = shapeLater(LightRequest, nodeRequest, realOfRequest, { name: 'Request', length: 1, statics: [], optional: [] });
+const shapeRequest = shapeLater(LightRequest, nodeRequest, realOfRequest, { name: 'Request', length: 1, statics: [], optional: [], members: ['method', 'url', 'headers', 'destination', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive', 'isReloadNavigation', 'isHistoryNavigation', 'signal', 'body', 'bodyUsed', 'duplex', 'clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes', 'attribute', ...NODE_PROTO_EXTRAS] });

@@ -6,7 +6,7 @@
 // readParts() reads what the server sends without building anything.
 
 import { flatHeaders, hasField, headerPairs, pairList } from './header-pairs.js';
-import { lazyClass, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
+import { lazyClass, NODE_PROTO_EXTRAS, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
 
 const nodeResponse = nodeGlobal<typeof Response>('Response');
 /** Called by installLightClasses() before it replaces the global. */
@@ -256,4 +256,4 @@ export const wrapResponse = LightResponse.wrap;
 export const isLightResponse = LightResponse.isLight;
 export const readLightParts = LightResponse.readParts;
 const realOfResponse = LightResponse.realOf;
-const shapeResponse = shapeLater(LightResponse, nodeResponse, realOfResponse, { name: 'Response', length: 0, statics: ['json', 'redirect', 'error'], optional: ['bytes'] });
+const shapeResponse = shapeLater(LightResponse, nodeResponse, realOfResponse, { name: 'Response', length: 0, statics: ['json', 'redirect', 'error'], optional: ['bytes'], members: ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'body', 'bodyUsed', 'clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes', ...NODE_PROTO_EXTRAS] });

@@ -125,25 +125,29 @@ export function lazyClass<T extends AnyClass>(resolve: () => T): T {
   return proxy;
 }
 
+/** What Node's own prototypes hold besides the members (both classes). */
+export const NODE_PROTO_EXTRAS: readonly PropertyKey[] = ['constructor', Symbol.toStringTag, Symbol.for('nodejs.util.inspect.custom')];
+
 export interface ShapeNames {
   /** Node's class name and constructor length (Request 1, Response 0). */
   readonly name: string;
   readonly length: number;
   /** The statics Node's class has: the light class's other statics are removed at once. */
   readonly statics: readonly string[];
-  /** Light members not every supported Node has (Node 20 has no `bytes()`): shown once Node's class says. */
+  /** Light members not every supported Node may have: shown once Node's class says. */
   readonly optional: readonly string[];
+  /** The members of Node's prototype (the same on Node 20 and 24); one a newer Node adds is there once shaped. */
+  readonly members: readonly PropertyKey[];
 }
-
-/** Keys Node's prototypes never have, probed often (a returned Response is checked for `then`): answered without Node's class. */
-const NEVER_ON_NODE = new Set<PropertyKey>(['then', 'toJSON', Symbol.toPrimitive, Symbol.iterator, Symbol.asyncIterator]);
 
 /**
  * shapeLike() deferred until Node's class is first needed: by the app (a
- * member only Node's prototype has, inspect, toStringTag, for-in) or by the
- * light class itself. Until then the light prototype inherits from a proxy
- * that shapes on first touch and answers from Node's prototype. Returns the
- * function that shapes now (idempotent).
+ * member only Node's prototype has, inspect, toStringTag) or by the light
+ * class itself. Until then the light prototype inherits from a stand-in whose
+ * accessors, one per member of Node's prototype (`names.members`), shape on
+ * first touch and answer as Node's prototype would. An ordinary object, not a
+ * proxy: a miss (`then`, probed on every Response an async handler returns)
+ * stays as fast as on Node's prototype. Returns the function that shapes now.
  */
 export function shapeLater(light: AnyClass, node: () => AnyClass, realOf: (object: object) => object, names: ShapeNames): () => void {
   const lightProto = light.prototype as object;
@@ -170,20 +174,20 @@ export function shapeLater(light: AnyClass, node: () => AnyClass, realOf: (objec
     shape();
     return node().prototype as object;
   };
-  const stand: object = new Proxy(Object.create(Object.prototype) as object, {
-    get: (_t, key, receiver) => {
-      if (!shaped && NEVER_ON_NODE.has(key)) return Reflect.get(Object.prototype, key, receiver) as unknown;
-      // Reached from a light object: look again from the light prototype, which now forwards Node's members.
-      return receiver === stand ? (Reflect.get(nodeProto(), key) as unknown) : (nodeProto(), Reflect.get(lightProto, key, receiver) as unknown);
-    },
-    set: (_t, key, value, receiver) => (receiver === stand ? Reflect.set(nodeProto(), key, value) : (nodeProto(), Reflect.set(lightProto, key, value, receiver))),
-    has: (_t, key) => (!shaped && NEVER_ON_NODE.has(key) ? key in Object.prototype : Reflect.has(nodeProto(), key)),
-    ownKeys: () => Reflect.ownKeys(nodeProto()),
-    getOwnPropertyDescriptor: (_t, key) => Reflect.getOwnPropertyDescriptor(nodeProto(), key),
-    defineProperty: (_t, key, desc) => Reflect.defineProperty(nodeProto(), key, desc),
-    deleteProperty: (_t, key) => Reflect.deleteProperty(nodeProto(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(nodeProto()),
-  });
+  const stand = Object.create(Object.prototype) as object;
+  for (const key of names.members) {
+    Object.defineProperty(stand, key, {
+      configurable: true,
+      // On the stand-in itself it answers as Node's prototype; from a light object it looks again from the light prototype, which forwards Node's members once shaped.
+      get(this: object): unknown {
+        return this === stand ? Reflect.get(nodeProto(), key) : (nodeProto(), Reflect.get(lightProto, key, this));
+      },
+      set(this: object, value: unknown) {
+        if (this === stand) Reflect.set(nodeProto(), key, value);
+        else (nodeProto(), Reflect.set(lightProto, key, value, this));
+      },
+    });
+  }
   Object.setPrototypeOf(lightProto, stand);
   return shape;
 }
