@@ -2,7 +2,8 @@
 // run a script that calls listen() itself. Used by app/listen.ts in workers;
 // each entry says why, so a Node upgrade that breaks one is found here.
 
-import http from 'node:http';
+import type * as Http from 'node:http';
+import http from '../http/node-http.js';
 import net from 'node:net';
 
 type ListenArgs = unknown[];
@@ -54,12 +55,12 @@ export function stopAccepting(server: net.Server, done: () => void): void {
 }
 
 export function closeIdleConnections(server: net.Server): void {
-  (server as Partial<http.Server>).closeIdleConnections?.call(server);
+  (server as Partial<Http.Server>).closeIdleConnections?.call(server);
 }
 
 /** Whether the server speaks HTTP/1 through node:http's machinery (http.Server, https.Server). */
 export function isHttpServer(server: net.Server): boolean {
-  return typeof (server as Partial<http.Server>).closeIdleConnections === 'function';
+  return typeof (server as Partial<Http.Server>).closeIdleConnections === 'function';
 }
 
 /**
@@ -68,12 +69,12 @@ export function isHttpServer(server: net.Server): boolean {
  * (health path, static files) before the app sees it. `first` returns true
  * when it answered.
  */
-export function interceptRequests(server: net.Server, first: (req: http.IncomingMessage, res: http.ServerResponse, emit: (req: http.IncomingMessage, res: http.ServerResponse) => void) => void): void {
+export function interceptRequests(server: net.Server, first: (req: Http.IncomingMessage, res: Http.ServerResponse, emit: (req: Http.IncomingMessage, res: Http.ServerResponse) => void) => void): void {
   const emit = server.emit as (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean;
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => void emit.call(server, 'request', req, res);
+  const forward = (req: Http.IncomingMessage, res: Http.ServerResponse) => void emit.call(server, 'request', req, res);
   server.emit = function (this: net.Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event !== 'request') return emit.call(this, event, ...args);
-    first(args[0] as http.IncomingMessage, args[1] as http.ServerResponse, forward);
+    first(args[0] as Http.IncomingMessage, args[1] as Http.ServerResponse, forward);
     return true;
   } as typeof server.emit;
 }

@@ -3,7 +3,7 @@
 // and the ResponseTarget its Response is written to, with the framing,
 // Connection and Date fields node:http would write. Runs in workers.
 
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from './node-http.js';
 import type { FetchContext } from '../app/loader.js';
 import type { AccessRecord } from '../log/access-log.js';
 import { headAccessRecord } from './access-record.js';

@@ -4,6 +4,7 @@
 // (node-source.ts) or a head the strict gate parsed (fetch-exchange.ts).
 
 import { lightClassesInstalled, makeRequest } from './fetch/install.js';
+import { once } from './fetch/node-shape.js';
 
 /** What a Request is made of, each part asked for only when needed. */
 export interface RequestSource {
@@ -59,9 +60,10 @@ function requestInit(source: RequestSource, headers?: Headers): (RequestInit & {
  * Node's own Request with one change: `signal` is made when first read. Linking
  * an AbortSignal into a Request costs more than the rest of the Request, and
  * few apps look at it. `clone()` and `new Request(request)` give copies whose
- * signal does not follow the client.
+ * signal does not follow the client. It extends Node's Request once linked
+ * (nodeRequests below): naming the global here would load Node's undici.
  */
-class IncomingRequest extends Request {
+class IncomingRequest extends (class {} as unknown as typeof Request) {
   readonly #source: RequestSource;
   #signal: AbortSignal | null = null;
 
@@ -76,7 +78,6 @@ class IncomingRequest extends Request {
     return (this.#signal ??= this.#source.signal());
   }
 }
-Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
 
 /**
  * Node 20's Request keeps its internals under symbol keys and checks its
@@ -85,9 +86,18 @@ Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request
  * built the first time anything else (body, clone, text(), `new
  * Request(request)`) reaches for those internals. Newer Node keeps them in
  * private fields, where this cannot work: there IncomingRequest is used.
+ * Both are linked to Node's Request by the first request served with Node's
+ * classes; true when LazyRequest is the one.
  */
-const INTERNALS = Object.getOwnPropertySymbols(new Request('http://localhost/'));
-const LAZY = ['state', 'signal', 'headers'].every((name) => INTERNALS.some((s) => s.description === name));
+const nodeRequests = once((): boolean => {
+  const INTERNALS = Object.getOwnPropertySymbols(new Request('http://localhost/'));
+  // `super` follows the class's prototype as it is when called.
+  Object.setPrototypeOf(IncomingRequest, Request);
+  Object.setPrototypeOf(IncomingRequest.prototype, Request.prototype);
+  Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
+  LazyRequest.link(INTERNALS);
+  return ['state', 'signal', 'headers'].every((name) => INTERNALS.some((s) => s.description === name));
+});
 
 class LazyRequest {
   readonly #source: RequestSource;
@@ -121,7 +131,7 @@ class LazyRequest {
     return (this.#real ??= new Request(this.url, requestInit(this.#source, this.headers)));
   }
 
-  static {
+  static link(INTERNALS: readonly symbol[]): void {
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
     // `request.constructor === Request`, as for any Request.
     Object.defineProperty(LazyRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
@@ -138,6 +148,6 @@ class LazyRequest {
 /** The Request handed to the app: the light one when the worker installed them (`--fetch-classes light`). */
 export function toRequest(source: RequestSource): Request {
   if (lightClassesInstalled()) return makeRequest(source.method, source.url(), source.headerList(), source);
-  if (LAZY) return new LazyRequest(source) as unknown as Request;
+  if (nodeRequests()) return new LazyRequest(source) as unknown as Request;
   return new IncomingRequest(source);
 }

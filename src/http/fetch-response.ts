@@ -4,7 +4,8 @@
 // ServerResponse (fetch-adapter.ts) or a connection served directly
 // (fetch-exchange.ts). Runs in workers.
 
-import { isLightResponse, readResponse, type ResponseParts } from './fetch/install.js';
+import { isLightResponse, NODE_CLASSES, readResponse, type ResponseParts } from './fetch/install.js';
+import { once } from './fetch/node-shape.js';
 
 type Chunk = string | Uint8Array;
 
@@ -36,10 +37,13 @@ export function drainOrClose(emitter: NodeJS.EventEmitter): Promise<void> {
  * that source is a string or bytes and nobody has touched the stream, sending
  * the source is the same as reading the stream, without the stream machinery.
  * Newer Node keeps it in private fields; there the stream is read instead.
+ * Looked up on the first stream body (a Response of Node's exists by then), so
+ * that importing this file does not load Node's undici.
  */
-const STATE = Object.getOwnPropertySymbols(new Response('')).find((s) => s.description === 'state');
+const stateKey = once(() => Object.getOwnPropertySymbols(new NODE_CLASSES.Response('')).find((s) => s.description === 'state'));
 
 function staticSource(response: Response): Chunk | undefined {
+  const STATE = stateKey();
   if (STATE === undefined || response.bodyUsed) return undefined;
   const body = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[STATE]?.body;
   if (!body || body.stream?.locked !== false) return undefined;

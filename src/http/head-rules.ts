@@ -2,7 +2,7 @@
 // fields, body framing), as pure functions over the head's text. Used by the
 // connection gate in workers before node:http's parser sees a byte.
 
-import { METHODS } from 'node:http';
+import { METHODS } from './node-http.js';
 import { HttpError } from './http-error.js';
 import { checkHost } from './wire/host.js';
 

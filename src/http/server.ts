@@ -5,7 +5,9 @@
 // apps, apps that take upgrades). Knows nothing of processes: the
 // worker creates it and tells it when to drain.
 
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type * as Http from 'node:http';
+import http from './node-http.js';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TlsFiles } from '../config/tls-files.js';
@@ -91,7 +93,7 @@ export class HttpServer {
   /** Set when node:http's own parser reads HTTP/1.1 (--http-parser native). */
   readonly #native: NativeHttp1 | null;
   /** The strict gate's server for connections a native listener hands over; made when first needed. */
-  #strict: http.Server | null = null;
+  #strict: Http.Server | null = null;
   #draining = false;
   #served = 0;
 
@@ -187,7 +189,7 @@ export class HttpServer {
     if (this.#direct && !tls) return this.#listenDirect(fd, this.#direct);
     const listener: Listener = native ? (req, res) => this.#native!.check(req, res, this.#listener) : this.#listener;
     const http1 = http1Settings(this.#options.gate, this.#options.keepalive, native);
-    const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as http.Server;
+    const server = (tls ? createTlsServer(tls, http1, this.#http2Limits(), listener) : http.createServer(http1, listener)) as Http.Server;
     this.#setUp(server, native);
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#onConnection(socket, tls, native));
     if (tls) {
@@ -208,11 +210,11 @@ export class HttpServer {
   }
 
   /** What every node:http server of this worker shares: limits, half-open clients, upgrades, parse errors. */
-  #setUp(server: http.Server, native: boolean): void {
+  #setUp(server: Http.Server, native: boolean): void {
     server.maxHeadersCount = 0;
     // A client that half-closes after sending still gets its answers (as from
     // Gunicorn); by default node:http would abort the requests in flight.
-    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    (server as Http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     if (this.#upgrades) {
       const upgrades = this.#upgrades;
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {

@@ -1,16 +1,17 @@
 // Serves GET /metrics from the master on --metrics-bind: a monitoring port,
 // apart from the app's sockets and never passed to workers. Master only.
 
-import http from 'node:http';
+import type * as Http from 'node:http';
+import http from '../http/node-http.js';
 import { parseAddress } from '../config/address.js';
 import { NarwhalError } from '../errors.js';
 
 export type Render = () => Promise<{ contentType: string; body: string }>;
 
 export class MetricsEndpoint {
-  readonly #server: http.Server;
+  readonly #server: Http.Server;
 
-  private constructor(server: http.Server) {
+  private constructor(server: Http.Server) {
     this.#server = server;
   }
 

@@ -50,16 +50,17 @@ function fromRecord(init: Record<string, unknown>, out: string[]): boolean {
 export function headerPairs(init: unknown): string[] | null {
   const out: string[] = [];
   if (init === undefined) return out;
+  if (Array.isArray(init)) return fromPairs(init, out) ? out : null;
+  if (typeof init !== 'object' || init === null) return null;
+  const proto = Object.getPrototypeOf(init);
+  // A plain record first: naming the global Headers loads Node's undici (Node 20), which a record does not need.
+  if (proto === Object.prototype || proto === null) return fromRecord(init as Record<string, unknown>, out) ? out : null;
   if (init instanceof Headers) {
     // Iterating gives each Set-Cookie apart and the other repeats joined, names lower-cased.
     for (const [name, value] of init) out.push(name, value);
     return out;
   }
-  if (Array.isArray(init)) return fromPairs(init, out) ? out : null;
-  if (typeof init !== 'object' || init === null) return null;
-  const proto = Object.getPrototypeOf(init);
-  if (proto !== Object.prototype && proto !== null) return null;
-  return fromRecord(init as Record<string, unknown>, out) ? out : null;
+  return null;
 }
 
 /** True when a flat list holds `name` (lower-case). */

@@ -21,18 +21,17 @@
 //   read, as Node's would after the server streamed it.
 
 import { flatHeaders } from './header-pairs.js';
-import { handoffRequest, isLightRequest, LightRequest, makeIncoming, type BodySource } from './light-request.js';
-import { isLightResponse, LightResponse, readLightParts, wrapResponse, type ResponseParts } from './light-response.js';
+import { captureNodeRequest, handoffRequest, isLightRequest, LightRequest, makeIncoming, NodeRequest, type BodySource } from './light-request.js';
+import { captureNodeResponse, isLightResponse, LightResponse, NodeResponse, readLightParts, wrapResponse, type ResponseParts } from './light-response.js';
 
 export type { BodySource } from './light-request.js';
 export { isLightResponse } from './light-response.js';
 export type { ResponseParts } from './light-response.js';
 
-const NodeRequest = globalThis.Request;
-const NodeResponse = globalThis.Response;
+// NodeRequest and NodeResponse stand for Node's classes, read when first used: reading them loads Node's undici.
 const nodeFetch = globalThis.fetch;
 
-/** The classes in place before installLightClasses() ran (Node's own). */
+/** The classes in place before installLightClasses() ran (Node's own; each read when first used). */
 export const NODE_CLASSES = { Request: NodeRequest, Response: NodeResponse, fetch: nodeFetch } as const;
 
 type FetchFn = typeof globalThis.fetch;
@@ -53,10 +52,16 @@ export interface InstalledScope {
 
 /** Swaps the globals (property attributes kept); returns what was there before. */
 export function installLightClasses(scope: InstalledScope = globalThis): InstalledScope {
-  const before = { Request: scope.Request, Response: scope.Response, fetch: scope.fetch };
+  // Node's globals are not read here: reading Request or Response loads undici.
+  if (scope === globalThis) {
+    captureNodeRequest();
+    captureNodeResponse();
+  }
+  const before = scope === globalThis ? { ...NODE_CLASSES } : { Request: scope.Request, Response: scope.Response, fetch: scope.fetch };
   const replace = (key: keyof InstalledScope, value: unknown) => {
     const desc = Object.getOwnPropertyDescriptor(scope, key) ?? { writable: true, enumerable: false, configurable: true };
-    Object.defineProperty(scope, key, { ...desc, value });
+    // Node's lazy getter would have left a writable value with the getter's enumerable and configurable.
+    Object.defineProperty(scope, key, { writable: desc.writable ?? true, enumerable: desc.enumerable, configurable: desc.configurable, value });
   };
   replace('Request', LightRequest);
   replace('Response', LightResponse);

@@ -4,9 +4,16 @@
 // when the app reaches for its body or another member; one an app makes with
 // `new Request(...)` is Node's Request inside from the start.
 
-import { shapeLike, uncloneable } from './node-shape.js';
+import { lazyClass, NODE_PROTO_EXTRAS, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
 
-const NodeRequest = globalThis.Request;
+const nodeRequest = nodeGlobal<typeof Request>('Request');
+/** Called by installLightClasses() before it replaces the global. */
+export const captureNodeRequest = nodeRequest.capture;
+/** Node's Request, read (loading undici) when first used; the light class takes its shape then. */
+export const NodeRequest = lazyClass(() => {
+  shapeRequest();
+  return nodeRequest();
+});
 const INTERNAL: unique symbol = Symbol('light request');
 // Methods Node's Request keeps as given; any other spelling goes through its normalization (or its TypeError).
 const PLAIN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
@@ -139,4 +146,5 @@ export const isLightRequest = LightRequest.isLight;
 export const wrapRequest = LightRequest.wrap;
 export const handoffRequest = LightRequest.handoff;
 export const makeIncoming = LightRequest.incoming;
-shapeLike(LightRequest, NodeRequest, LightRequest.realOf);
+const realOfRequest = LightRequest.realOf;
+const shapeRequest = shapeLater(LightRequest, nodeRequest, realOfRequest, { name: 'Request', length: 1, statics: [], optional: [], members: ['method', 'url', 'headers', 'destination', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive', 'isReloadNavigation', 'isHistoryNavigation', 'signal', 'body', 'bodyUsed', 'duplex', 'clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes', 'attribute', ...NODE_PROTO_EXTRAS] });

@@ -6,9 +6,16 @@
 // readParts() reads what the server sends without building anything.
 
 import { flatHeaders, hasField, headerPairs, pairList } from './header-pairs.js';
-import { shapeLike, uncloneable } from './node-shape.js';
+import { lazyClass, NODE_PROTO_EXTRAS, nodeGlobal, shapeLater, uncloneable } from './node-shape.js';
 
-const NodeResponse = globalThis.Response;
+const nodeResponse = nodeGlobal<typeof Response>('Response');
+/** Called by installLightClasses() before it replaces the global. */
+export const captureNodeResponse = nodeResponse.capture;
+/** Node's Response, read (loading undici) when first used; the light class takes its shape then. */
+export const NodeResponse = lazyClass(() => {
+  shapeResponse();
+  return nodeResponse();
+});
 const TEXT_TYPE = 'text/plain;charset=UTF-8';
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
@@ -244,8 +251,9 @@ export class LightResponse {
   }
 }
 
-// Taken off the class before shapeLike removes every static Node's Response lacks.
+// Taken off the class before shapeLater removes every static Node's Response lacks.
 export const wrapResponse = LightResponse.wrap;
 export const isLightResponse = LightResponse.isLight;
 export const readLightParts = LightResponse.readParts;
-shapeLike(LightResponse, NodeResponse, LightResponse.realOf);
+const realOfResponse = LightResponse.realOf;
+const shapeResponse = shapeLater(LightResponse, nodeResponse, realOfResponse, { name: 'Response', length: 0, statics: ['json', 'redirect', 'error'], optional: ['bytes'], members: ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'body', 'bodyUsed', 'clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes', ...NODE_PROTO_EXTRAS] });
