@@ -15,6 +15,7 @@ import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fe
 import type { RequestHead } from './head-rules.js';
 import { writeToHandle } from './handle-io.js';
 import { healthAnswer } from './health.js';
+import { listenerAuthority } from './wire/host.js';
 import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
 
@@ -93,7 +94,7 @@ export class Exchange implements RequestSource, ResponseTarget {
   url(): string {
     const socket = this.#conn.socket;
     // An empty Host (allowed) names no authority.
-    const host = fieldValue(this.#head.headers, 'host', false) || `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+    const host = fieldValue(this.#head.headers, 'host', false) || listenerAuthority(socket.localAddress, socket.localPort);
     return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
   }
 

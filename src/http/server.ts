@@ -28,7 +28,7 @@ import { NativeHttp1 } from './native-http1.js';
 import { ConnectionTracker } from './connections.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
-import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
+import { Http2Sessions, applyHeaderMap, checkAuthority, type Http2Limits } from './http2.js';
 import { createTlsServer, refusesPeer } from './tls.js';
 import { Upgrades } from './upgrade.js';
 
@@ -301,7 +301,7 @@ export class HttpServer {
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     // Only a head the gate rewrote carries its marker, last.
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
-    else if (req.httpVersionMajor === 2 && !applyHeaderMap(req, res, this.#options.gate.rules.headerMap)) return;
+    else if (req.httpVersionMajor === 2 && (!checkAuthority(req, res) || !applyHeaderMap(req, res, this.#options.gate.rules.headerMap))) return;
     this.#served++;
     const socket = req.socket;
     const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt: Date.now() };
