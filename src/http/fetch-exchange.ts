@@ -15,6 +15,7 @@ import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fe
 import type { RequestHead } from './head-rules.js';
 import { writeToHandle } from './handle-io.js';
 import { healthAnswer } from './health.js';
+import { reasonLine } from './http-error.js';
 import { listenerAuthority } from './wire/host.js';
 import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
@@ -229,7 +230,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     const limit = fetchLimit(head.method, head.target);
     if (limit) {
       this.#close = true;
-      const body = `${limit.message}\n`;
+      const body = reasonLine(limit.status, limit.message);
       this.head(limit.status, undefined, ['content-type', 'text/plain; charset=utf-8', ...(limit.status === 405 ? ['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'] : []), 'connection', 'close']);
       this.end(body);
       return;

@@ -29,7 +29,7 @@ export class HttpError extends Error {
 }
 
 /** One line: the status's reason phrase and, when given, why (control characters dropped). */
-function reasonLine(status: number, why?: string): string {
+export function reasonLine(status: number, why?: string): string {
   const reason = REASONS[status] ?? 'Error';
   return why ? `${reason}: ${why.replace(/[\x00-\x1f\x7f]/g, ' ')}\n` : `${reason}\n`;
 }

@@ -118,12 +118,17 @@ for (const { kind, parser } of CASES) {
     });
     after(() => server.stop());
 
-    test('a 1 MiB head: 431; a 64 KiB request line: 414 or 400; both closed at once; RSS bounded', async () => {
+    test('a 1 MiB head: 431; a 40 KB head of small fields: 431 (--limit-request-head); a 64 KiB request line: 414 or 400; both closed at once; RSS bounded', async () => {
       const before = rss(worker);
       const fields = Array.from({ length: 2000 }, (_, i) => `X-F${i}: ${'v'.repeat(500)}\r\n`).join('');
       const big = await exchangeOver(server.port, Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${fields}\r\n`), { deadlineMs: 10_000 });
       assert.ok(big.closed);
       assert.deepEqual(responses(big.data).list.map((r) => r.status), [431], big.data.toString('latin1').slice(0, 200));
+      // 20 fields of 2 KB: each field and the count within their limits, the head past the total (32 KiB by default).
+      const wide = Array.from({ length: 20 }, (_, i) => `X-W${i}: ${'w'.repeat(2000)}\r\n`).join('');
+      const total = await exchangeOver(server.port, Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${wide}\r\n`), { deadlineMs: 10_000 });
+      assert.ok(total.closed);
+      assert.deepEqual(responses(total.data).list.map((r) => r.status), [431], total.data.toString('latin1').slice(0, 200));
       const line = await exchangeOver(server.port, Buffer.from(`GET /${'a'.repeat(64 * 1024)} HTTP/1.1\r\nHost: h\r\n\r\n`), { deadlineMs: 10_000 });
       assert.ok(line.closed);
       const status = responses(line.data).list.map((r) => r.status)[0];
