@@ -110,6 +110,15 @@ export const SETTINGS = {
     summary: 'The number of worker processes.',
     docs: 'Defaults to `$WEB_CONCURRENCY` when set, else 1. One worker per core is a good start for a Node app; TTIN and TTOU change the count while running. With `--max-workers` it is the least the autoscaler keeps.',
   }),
+  workerConnections: setting({
+    name: 'worker_connections',
+    section: 'Worker processes',
+    cli: ['--worker-connections'],
+    type: int({ min: 1 }),
+    default: 1000,
+    summary: 'The most client connections one worker holds open at once.',
+    docs: 'Counted over all of a worker\'s listeners, idle keep-alive, HTTP/2 and WebSocket connections included. At the limit the worker stops accepting: new connections wait in the kernel\'s listen backlog (`--backlog`), or are taken by a worker with room, and are served as soon as a connection closes; none is accepted and then closed or left unanswered. The backlog shows in the metrics. An idle keep-alive connection costs little memory (docs/http.md gives a measurement), so the default suits most apps; lower it to bound a worker\'s memory, raise it for many long-lived connections (WebSocket, server-sent events). Gunicorn\'s name and default; Gunicorn applies it only to its threaded and async workers.',
+  }),
   ...SCALING_SETTINGS,
   timeout: setting({
     name: 'timeout',

@@ -341,7 +341,7 @@ export class ConnectionGate {
    */
   #onEnd(): void {
     if (this.#phase !== 'length' && this.#phase !== 'chunked') return;
-    this.#reject(new HttpError(400, 'request body cut short', 'body'));
+    this.#reject(new HttpError(400, 'request body cut short', 'body'), true);
   }
 
   #bodyDone(): void {
@@ -355,16 +355,30 @@ export class ConnectionGate {
     if (this.#phase !== 'closed' && this.#phase !== 'failed') this.#phase = this.#closeAfterBody ? 'closed' : 'head';
   }
 
-  #reject(err: HttpError): void {
+  /** `gone`: the client stopped sending (EOF, a stalled body): closing is the only answer that reaches anyone. */
+  #reject(err: HttpError, gone = false): void {
     this.#phase = 'failed';
     this.#pending = null;
     this.#pendingLength = 0;
     this.#clearTimers();
     this.#opts.onReject?.(err, this.#socket);
-    // A broken body: the app already has the request, so only closing can tell it.
-    if (err.phase === 'body') this.#socket.destroy();
+    if (gone) this.#socket.destroy();
     else if (this.#sink) this.#sink.reject(err);
+    else if (err.phase === 'body') this.#answerBodyError(err);
     else this.#answerWhenIdle(err.status, err.message);
+  }
+
+  /**
+   * A body broken mid-way (bad chunk framing or trailer): a 4xx while its
+   * response has not started, else only the closed connection can say it.
+   * The app's request errors ('aborted') when the connection closes.
+   */
+  #answerBodyError(err: HttpError): void {
+    const inFlight = this.#socket._httpMessage;
+    // The broken request's response, not an earlier pipelined one (whose request is complete).
+    if (inFlight && (inFlight.headersSent || inFlight.req.complete)) this.#socket.destroy();
+    else if (this.#socket.destroyed || !this.#socket.writable) this.#socket.destroy();
+    else endWithError(this.#socket, err.status, err.message);
   }
 
   /** Answers after the responses to earlier pipelined requests, so none is cut or misordered. */
@@ -408,7 +422,7 @@ export class ConnectionGate {
     if (this.#phase !== 'length' && this.#phase !== 'chunked') return;
     // A paused socket means the app is not reading: the client is not the slow one.
     if (this.#socket.isPaused()) this.#armBodyTimer();
-    else this.#reject(new HttpError(408, 'request body stalled', 'body'));
+    else this.#reject(new HttpError(408, 'request body stalled', 'body'), true);
   }
 
   #clearBodyTimer(): void {

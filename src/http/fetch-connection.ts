@@ -117,6 +117,16 @@ export class FetchConnection implements RequestSink {
 
   reject(err: HttpError): void {
     // The gate has logged it (GateOptions.onReject).
+    if (err.phase === 'body' && this.#reading) {
+      // A broken body: its request gets the 4xx unless its response has started; then closing says it.
+      const broken = this.#reading;
+      this.#reading = null;
+      if (!broken.abandon(err)) {
+        this.#socket.destroy();
+        return;
+      }
+      this.#queue.splice(this.#queue.indexOf(broken), 1);
+    }
     this.#rejected = err;
     if (this.#queue.length === 0) this.#answerRejected();
   }

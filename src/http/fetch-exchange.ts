@@ -15,6 +15,8 @@ import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fe
 import type { RequestHead } from './head-rules.js';
 import { writeToHandle } from './handle-io.js';
 import { healthAnswer } from './health.js';
+import { reasonLine } from './http-error.js';
+import { listenerAuthority } from './wire/host.js';
 import { ContradictorySchemeHeaders, type ForwardedInfo } from './proxy-headers.js';
 import type { RequestInfo } from './request-registry.js';
 
@@ -55,6 +57,8 @@ export class Exchange implements RequestSource, ResponseTarget {
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   #bodyEnded: boolean;
   #discard = false;
+  /** Set when the body turned out broken (bad framing): the app's body stream errors with it. */
+  #bodyError: Error | null = null;
   #abort: AbortController | null = null;
   /** The dev server notes how much of the body the app read. */
   #tap: BodyTap | undefined;
@@ -91,7 +95,7 @@ export class Exchange implements RequestSource, ResponseTarget {
   url(): string {
     const socket = this.#conn.socket;
     // An empty Host (allowed) names no authority.
-    const host = fieldValue(this.#head.headers, 'host', false) || `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+    const host = fieldValue(this.#head.headers, 'host', false) || listenerAuthority(socket.localAddress, socket.localPort);
     return absoluteUrl(this.#head.target, this.#forwarded?.scheme ?? 'http', host);
   }
 
@@ -107,7 +111,8 @@ export class Exchange implements RequestSource, ResponseTarget {
         for (const chunk of this.#held) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         this.#held = [];
         this.#heldBytes = 0;
-        if (this.#bodyEnded) controller.close();
+        if (this.#bodyError) controller.error(this.#bodyError);
+        else if (this.#bodyEnded) controller.close();
         // The connection closed before the body's end: the app must not see a shorter body as complete.
         else if (this.#conn.socket.destroyed) controller.error(new Error('the client closed the connection before the request body ended'));
       },
@@ -118,7 +123,7 @@ export class Exchange implements RequestSource, ResponseTarget {
 
   signal(): AbortSignal {
     this.#abort ??= new AbortController();
-    if (this.#gone && !this.#ended) this.#abort.abort();
+    if (this.#gone && (!this.#ended || this.#bodyError)) this.#abort.abort();
     return this.#abort.signal;
   }
 
@@ -174,6 +179,25 @@ export class Exchange implements RequestSource, ResponseTarget {
     }
   }
 
+  /**
+   * The request's body is broken: the app's body stream errors and its signal
+   * aborts; whatever it answers later is dropped, since the connection answers
+   * the refusal instead. False (nothing changed) once the response has started.
+   */
+  abandon(err: Error): boolean {
+    if (this.#headSent || this.#pendingHead !== null) return false;
+    this.#bodyError = new Error(`the request body is malformed: ${err.message}`);
+    if (this.#controller && !this.#discard) this.#controller.error(this.#bodyError);
+    this.#discard = true;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#gone = true;
+    this.#abort?.abort();
+    this.#ended = true;
+    if (this.#info) this.#conn.service.finished(this, this.#conn.socket);
+    return true;
+  }
+
   /** Its turn: answered by the worker (health, a refused proxy header) or by the app. */
   start(): void {
     const service = this.#conn.service;
@@ -206,7 +230,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     const limit = fetchLimit(head.method, head.target);
     if (limit) {
       this.#close = true;
-      const body = `${limit.message}\n`;
+      const body = reasonLine(limit.status, limit.message);
       this.head(limit.status, undefined, ['content-type', 'text/plain; charset=utf-8', ...(limit.status === 405 ? ['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'] : []), 'connection', 'close']);
       this.end(body);
       return;

@@ -29,7 +29,7 @@ export class HttpError extends Error {
 }
 
 /** One line: the status's reason phrase and, when given, why (control characters dropped). */
-function reasonLine(status: number, why?: string): string {
+export function reasonLine(status: number, why?: string): string {
   const reason = REASONS[status] ?? 'Error';
   return why ? `${reason}: ${why.replace(/[\x00-\x1f\x7f]/g, ' ')}\n` : `${reason}\n`;
 }
@@ -41,12 +41,28 @@ export function errorResponse(status: number, why?: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-/** Answers `status` (and why) and closes; a client that neither reads nor closes does not keep the socket. */
-export function endWithError(socket: Socket, status: number, why?: string, graceMs = 2000): void {
+/** How long, and how many bytes, a refused client's further sending is read and dropped after the answer. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Answers `status` (and why) and closes with a lingering close: the write side
+ * ends, and what the client still sends is read and dropped (a short, bounded
+ * while) until it closes too. Closing with unread bytes would reset the
+ * connection, and a reset can discard the answer before the client reads it.
+ */
+export function endWithError(socket: Socket, status: number, why?: string, graceMs = LINGER_MS): void {
   socket.end(errorResponse(status, why));
   const timer = setTimeout(() => socket.destroy(), graceMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
+  let dropped = 0;
+  socket.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) socket.destroy();
+  });
+  // Once the client has ended too and the answer is flushed, the socket closes itself.
+  socket.resume();
 }
 
 /** Answers a refused request on node:http's response with its status and a one-line reason, and closes. */

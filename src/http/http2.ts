@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import type * as http2 from 'node:http2';
 import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { TlsOptions } from 'node:tls';
+import { HttpError, refuseWith } from './http-error.js';
 import type { Http1Settings } from './tls.js';
+import { hostFault } from './wire/host.js';
 
 export interface Http2Limits {
   /** Largest request head (HPACK-decoded field lines), from the HTTP/1.1 limits. */
@@ -106,5 +108,23 @@ export function applyHeaderMap(req: IncomingMessage, res: ServerResponse, header
     else kept.push(raw[i]!, raw[i + 1]!);
   }
   raw.splice(0, raw.length, ...kept);
+  return true;
+}
+
+/**
+ * HTTP/1.1's Host rule for :authority (RFC 9113 8.3.1, which refers to RFC
+ * 9110 7.2), and for a Host field sent beside or instead of it: an invalid
+ * one is answered 400 with its reason on the stream and never reaches the
+ * app. Returns false when it answered.
+ */
+export function checkAuthority(req: IncomingMessage, res: ServerResponse): boolean {
+  for (const name of [':authority', 'host']) {
+    const value = req.headers[name];
+    if (value === undefined) continue;
+    const fault = Array.isArray(value) ? `repeated ${name}` : hostFault(value);
+    if (fault === null) continue;
+    refuseWith(res, new HttpError(400, fault.replace('Host', name)));
+    return false;
+  }
   return true;
 }

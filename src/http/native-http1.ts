@@ -33,6 +33,8 @@ export class NativeHttp1 {
   readonly #handedOver = new WeakSet<Socket>();
   /** Connections whose request was refused: what was pipelined behind it is not served. */
   readonly #refused = new WeakSet<Socket>();
+  /** Connections a refusal was written to: they linger, read and dropped, until they close. */
+  readonly #answered = new WeakSet<Socket>();
 
   constructor(options: NativeHttp1Options) {
     this.#options = options;
@@ -110,14 +112,17 @@ export class NativeHttp1 {
   }
 
   #onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
-    if (this.#handedOver.has(socket)) return;
+    // node:http's parser reports again on every later packet; the first report was answered.
+    if (this.#handedOver.has(socket) || this.#answered.has(socket)) return;
     const code = err.code ?? '';
-    // A body broken or cut short: the app has the request, so only the closed connection can tell it
-    // (node:http then emits 'aborted' and an error on the request).
+    // A body broken or cut short: the app has the request; the connection's close errors it
+    // (node:http emits 'aborted' and an error on the request).
     const inFlight = (socket as HttpSocket)._httpMessage;
     if (inFlight && !inFlight.req.complete) {
       this.#options.logger.debug(`Request body from ${socket.remoteAddress ?? 'a unix socket'} broken: ${code} ${err.message}`);
-      socket.destroy();
+      // Broken framing while the response has not started gets its 400 first; EOF or a reset, nothing.
+      if (inFlight.headersSent || SILENT.has(code) || !socket.writable) socket.destroy();
+      else this.#answer(socket, 400, code || err.message);
       return;
     }
     if (SILENT.has(code)) {
@@ -131,7 +136,12 @@ export class NativeHttp1 {
       return;
     }
     this.#options.logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${status} ${code} ${err.message}`);
-    afterInFlight(socket, () => endWithError(socket, status, code || err.message));
+    afterInFlight(socket, () => this.#answer(socket, status, code || err.message));
+  }
+
+  #answer(socket: Socket, status: number, why: string): void {
+    this.#answered.add(socket);
+    endWithError(socket, status, why);
   }
 
   #onConnect(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -1,6 +1,7 @@
 // The Node internals the HTTP layer reaches for, each with the probe that
 // decides whether it is usable and what happens when it is not. Used by the
-// native HTTP/1.1 listener in workers. The others, still beside their users:
+// native HTTP/1.1 listener and the connection limit, in workers. The others,
+// still beside their users:
 //   handle-io.ts: process.binding('stream_wrap'), socket._handle.onread and
 //     _unrefTimer (probe: loadStreamWrap/usableHandle; fallback: socket I/O);
 //   connection-gate.ts: node:http's one 'data' listener, socket._httpMessage,
@@ -52,4 +53,34 @@ export function releaseFromHttp(socket: Socket): boolean {
   socket.addListener = net.Socket.prototype.addListener;
   socket.prependListener = net.Socket.prototype.prependListener;
   return true;
+}
+
+/** A listening socket's libuv handle: a TCP or pipe wrap (lib/net.js keeps it as `_handle`). */
+type ListenHandle = { readStart?: () => number; readStop?: () => number };
+
+function listenHandle(server: net.Server): ListenHandle | null {
+  const handle = (server as net.Server & { _handle?: ListenHandle | null })._handle;
+  return handle && typeof handle.readStart === 'function' && typeof handle.readStop === 'function' ? handle : null;
+}
+
+/**
+ * Stops taking connections from `server`'s listening socket, which stays
+ * open: new connections wait in the kernel's backlog (or go to another
+ * worker on the same socket). libuv polls a listening socket through the
+ * same watcher a stream reads with, so the stream's readStop stops it (once
+ * readStart has marked it reading) and readStart starts it again; libuv
+ * accepts one connection per poll event, so nothing is accepted past the
+ * pause. Probe: the handle has both methods and readStop returns 0. Returns
+ * false when the handle is not as expected (the caller falls back).
+ */
+export function pauseAccepting(server: net.Server): boolean {
+  const handle = listenHandle(server);
+  if (!handle) return false;
+  handle.readStart!();
+  return handle.readStop!() === 0;
+}
+
+/** Takes connections again after pauseAccepting(); nothing to do on a closed server. */
+export function resumeAccepting(server: net.Server): void {
+  listenHandle(server)?.readStart!();
 }

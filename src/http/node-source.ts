@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { absoluteUrl, type RequestSource } from './fetch-request.js';
 import { schemeOf } from './proxy-headers.js';
+import { listenerAuthority } from './wire/host.js';
 
 /**
  * A pull-based body: nothing is read from the socket until the app reads.
@@ -107,7 +108,7 @@ export class NodeRequestSource implements RequestSource {
     const req = this.#req;
     // HTTP/2 carries the host as :authority (node's compat request has no Host then).
     // An empty Host (allowed) names no authority: the URL must not take its path's first segment for one.
-    const host = req.headers.host || (req.headers[':authority'] as string | undefined) || `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`;
+    const host = req.headers.host || (req.headers[':authority'] as string | undefined) || listenerAuthority(req.socket.localAddress, req.socket.localPort);
     return absoluteUrl(req.url ?? '/', schemeOf(req), host);
   }
 

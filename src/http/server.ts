@@ -28,8 +28,9 @@ import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
 import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
 import { ConnectionTracker } from './connections.js';
+import { ConnectionLimit } from './connection-limit.js';
 import { RequestRegistry, type RequestInfo } from './request-registry.js';
-import { Http2Sessions, applyHeaderMap, type Http2Limits } from './http2.js';
+import { Http2Sessions, applyHeaderMap, checkAuthority, type Http2Limits } from './http2.js';
 import { createTlsServer, refusesPeer } from './tls.js';
 import { Upgrades } from './upgrade.js';
 
@@ -40,6 +41,8 @@ export interface HttpServerOptions {
   /** Seconds an idle kept-alive connection stays open; 0 turns keep-alive off. */
   readonly keepalive: number;
   readonly backlog: number;
+  /** --worker-connections: past this many open connections, stop accepting (0: no limit). */
+  readonly workerConnections?: number;
   /** Strict HTTP/1.1: limits, leniencies, PROXY protocol, header and body timeouts. */
   readonly gate: GateOptions;
   /** Serve TLS (and HTTP/2 beside HTTP/1.1 when on) with these files, read at worker boot. */
@@ -78,6 +81,7 @@ export class HttpServer {
   readonly #servers: net.Server[] = [];
   readonly #listener: Listener;
   readonly #connections = new ConnectionTracker();
+  readonly #limit: ConnectionLimit | null;
   /** The requests in flight, by response. */
   /** Keyed by node:http's ServerResponse or by the Exchange of a directly served request. */
   readonly #requests = new RequestRegistry<ServerResponse | Exchange>();
@@ -99,6 +103,7 @@ export class HttpServer {
 
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
+    this.#limit = options.workerConnections ? new ConnectionLimit(options.workerConnections, options.logger) : null;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
     const hooks = options.hooks;
     const inner: Listener =
@@ -198,6 +203,7 @@ export class HttpServer {
       );
     }
     if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
+    this.#limit?.watch(server);
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -249,6 +255,7 @@ export class HttpServer {
       this.#connections.add(socket);
       new FetchConnection(socket, service);
     });
+    this.#limit?.watch(server);
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -296,7 +303,7 @@ export class HttpServer {
   #track(req: IncomingMessage, res: ServerResponse, inner: Listener): void {
     // Only a head the gate rewrote carries its marker, last.
     if (req.rawHeaders[req.rawHeaders.length - 2] === FIXUP_HEADER) this.#gates.get(req.socket)?.prepare(req, res);
-    else if (req.httpVersionMajor === 2 && !applyHeaderMap(req, res, this.#options.gate.rules.headerMap)) return;
+    else if (req.httpVersionMajor === 2 && (!checkAuthority(req, res) || !applyHeaderMap(req, res, this.#options.gate.rules.headerMap))) return;
     this.#served++;
     const socket = req.socket;
     const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt: Date.now() };

@@ -180,6 +180,7 @@ export class Worker {
       access: sinks.access,
       keepalive: config.keepalive,
       backlog: config.backlog,
+      workerConnections: config.workerConnections,
       gate: {
         ...gateOptions(config),
         onReject: (err, socket) => this.#logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${err.status} ${err.message}`),

@@ -3,6 +3,7 @@
 // for llhttp's): exactly one Host on HTTP/1.1, at most one on HTTP/1.0, and
 // only a valid uri-host [":" port]. Runs in workers.
 
+import { isIPv6 } from 'node:net';
 import { HttpError } from '../http-error.js';
 
 /**
@@ -53,4 +54,10 @@ export function checkHost(values: readonly string[], major: number, minor: numbe
   }
   const fault = hostFault(values[0]!);
   if (fault) bad(fault);
+}
+
+/** The authority a request without a usable Host names: the listener's own address, an IPv6 one bracketed. */
+export function listenerAuthority(address: string | undefined, port: number | undefined): string {
+  const host = address ?? 'localhost';
+  return `${isIPv6(host) ? `[${host}]` : host}:${port ?? ''}`;
 }

@@ -2,11 +2,15 @@
 // a large streamed POST on a keep-alive socket leaves the socket readable for
 // the next request (the fetch-style direct path once paused it for good), and
 // a body cut short by the client's EOF is an error on the app's body stream,
-// never a shorter body that looks complete.
+// never a shorter body that looks complete; a chunked body whose framing
+// breaks gets a 400 the client reads (a lingering close) while the response
+// has not started, and a closed connection once it has.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tlsModule from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { makeCerts } from '../../helpers/certs.js';
 import { FIXTURES, startServer } from '../../helpers/narwhal.js';
@@ -98,4 +102,75 @@ for (const { parser, tls } of TRANSPORTS) {
       }
     });
   }
+}
+
+/** Bodies whose chunked framing breaks mid-way, each followed by more bytes the server must read and drop (a lingering close). */
+const BROKEN = [
+  ['a chunk size too large to represent', 'ffffffffffffffffffff\r\n'],
+  ['a chunk-size line that is not hex', '5\r\nhello\r\nzz\r\n'],
+  ['chunk data not followed by CRLF', '3\r\nabcXY'],
+] as const;
+const MORE = Buffer.alloc(256 * 1024, 'y');
+
+for (const { parser, tls } of TRANSPORTS) {
+  for (const kind of ['node', 'fetch'] as const) {
+    describe(`a chunked body broken mid-way, ${kind}-style, --http-parser ${parser}${tls ? ', TLS' : ''}`, () => {
+      let server: Server;
+      before(async () => {
+        const tlsArgs = tls ? ['--certfile', certs.serverCert, '--keyfile', certs.serverKey] : [];
+        server = await startServer([path.join(FIXTURES, `body-outcome-${kind}.mjs`), '-w', '1', '--http-parser', parser, ...tlsArgs]);
+      });
+      after(() => server.stop());
+
+      for (const [i, [what, bytes]] of BROKEN.entries()) {
+        test(`${what}, before the app answers: 400 with a one-line reason, read by the client (no reset), and the app's body stream errors`, async () => {
+          const target = `/broken-${i}`;
+          const head = `POST ${target} HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n${bytes}`;
+          const out = await exchangeOver(server.port, [Buffer.from(head), MORE], { tls });
+          assert.ok(out.closed, 'connection closed');
+          const { list } = responses(out.data);
+          assert.equal(list.length, 1, out.data.toString('latin1').slice(0, 300));
+          assert.equal(list[0]!.status, 400);
+          assert.match(list[0]!.body.toString(), /^Bad Request: [^\n]+\n$/);
+          assert.match(out.data.toString('latin1'), /\r\nconnection: close\r\n/i);
+          const m = await server.waitForLog(new RegExp(`body outcome ${target}: (\\w+)`));
+          assert.equal(m[1], 'error', server.output);
+        });
+      }
+
+      test('a chunk size too large after the response has started: the connection closes, the response stays incomplete, the app\'s body stream errors', async () => {
+        const head = 'POST /early HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n';
+        const socketOut = await new Promise<Buffer>((resolve) => {
+          // The second part goes only once the response has started.
+          const got: Buffer[] = [];
+          const socket = tls ? tlsConnect(server.port) : net.connect(server.port, '127.0.0.1');
+          const timer = setTimeout(() => socket.destroy(), 5000);
+          let sent = false;
+          socket.on('data', (d: Buffer) => {
+            got.push(d);
+            if (!sent && Buffer.concat(got).includes('started')) {
+              sent = true;
+              socket.write('ffffffffffffffffffff\r\n');
+            }
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => {
+            clearTimeout(timer);
+            resolve(Buffer.concat(got));
+          });
+          socket.once(tls ? 'secureConnect' : 'connect', () => socket.write(head));
+        });
+        const text = socketOut.toString('latin1');
+        assert.match(text, /^HTTP\/1\.1 200 /);
+        assert.doesNotMatch(text, /complete|HTTP\/1\.1 400/);
+        assert.ok(!text.endsWith('0\r\n\r\n'), 'the chunked response was not ended as if complete');
+        const m = await server.waitForLog(/body outcome \/early: (\w+)/);
+        assert.equal(m[1], 'error', server.output);
+      });
+    });
+  }
+}
+
+function tlsConnect(port: number): tlsModule.TLSSocket {
+  return tlsModule.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
 }
