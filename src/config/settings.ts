@@ -129,6 +129,15 @@ export const SETTINGS = {
     summary: 'A worker silent for longer than this is killed and replaced (0 disables).',
     docs: 'Workers heartbeat by touching a file in `--worker-tmp-dir` from their event loop; a loop blocked for longer than this (a `while (true) {}` in a handler) stops the heartbeat, and the master logs `WORKER TIMEOUT` and kills the worker. A request awaiting slow I/O does not block the loop and is not affected.',
   }),
+  watchdog: setting({
+    name: 'watchdog',
+    section: 'Worker processes',
+    cli: ['--watchdog'],
+    type: flag,
+    default: true,
+    summary: 'A thread in each worker that reports where a stuck worker is; `--no-watchdog` saves its memory.',
+    docs: 'On `WORKER TIMEOUT` (and for `narwhal ctl dump`) the watchdog thread pauses the worker\'s blocked JavaScript and sends the master its stack and the requests in flight, source-mapped for TypeScript, even while the app is still loading. It is a `worker_threads` thread: about 9 MB of each worker\'s memory on Node 20 and 14 MB on Node 24, and 50-70 ms of CPU at its start (docs/benchmarks-footprint.md). With `--no-watchdog` a stuck worker is still killed at `--timeout` and its requests are still counted, but the log has no stack.',
+  }),
   gracefulTimeout: setting({
     name: 'graceful_timeout',
     section: 'Worker processes',

@@ -12,7 +12,7 @@ export function describeRequest(r: RequestReport, now = Date.now()): string {
 
 /** The indented body of a report: request(s), then the stack. */
 export function reportLines(report: WatchdogReport | null, now = Date.now()): string[] {
-  if (!report) return ['  (the watchdog did not answer: no stack available)'];
+  if (!report) return ['  (the watchdog did not answer, or --no-watchdog: no stack available)'];
   const lines: string[] = [];
   if (report.current) lines.push(`  while serving ${describeRequest(report.current, now)}`);
   const others = report.inFlight.filter((r) => !report.current || r.startedAt !== report.current.startedAt || r.path !== report.current.path);

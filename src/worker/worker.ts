@@ -2,6 +2,7 @@
 // inherited sockets, heartbeat, and drain on TERM. Created by worker/main.ts;
 // the master's record of a worker is master/worker-handle.ts.
 
+import { closeSync } from 'node:fs';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';
@@ -102,6 +103,7 @@ export class Worker {
   /** The heartbeat the master watches, and the watchdog that reports where a stuck worker is. */
   #startSupervision(): void {
     this.#heartbeat = new Heartbeat(this.#boot.heartbeatFd, this.#boot.config.timeout);
+    if (!this.#boot.config.watchdog) return closeSync(this.#boot.watchdogFd);
     this.#watchdog = new Watchdog(this.#boot.watchdogFd, () => this.#server?.describeRequests() ?? { current: null, inFlight: [] }, (err) =>
       this.#logger.exception('The watchdog thread failed; stuck-worker reports will have no stack', err),
     );

@@ -38,3 +38,20 @@ test('a blocked worker is reported with its request and TypeScript stack, killed
     await server.stop();
   }
 });
+
+test('--no-watchdog: a blocked worker is still killed at --timeout and replaced, its log line says no stack', async () => {
+  const server = await startServer([STUCK, '--timeout', '1', '--no-watchdog'], { workers: 1 });
+  try {
+    const pid = server.readyPids()[0]!;
+    const spun = request(`${server.url}/spin`).then(() => 'answered', (e: Error) => e.message);
+    const m = await server.waitForLog(/WORKER TIMEOUT \(pid:(\d+)\)[^\n]*\n((?: {2}[^\n]*\n)+)/, 10_000);
+    assert.equal(Number(m[1]), pid);
+    assert.match(m[2]!, /--no-watchdog: no stack available/);
+    assert.match(await spun, /socket hang up|ECONNRESET/);
+    await waitFor('a replacement worker', () => server.readyPids().length >= 2);
+    const next = server.readyPids().at(-1)!;
+    assert.notEqual(next, pid);
+  } finally {
+    await server.stop();
+  }
+});
