@@ -4,15 +4,29 @@
 
 import type { Socket } from 'node:net';
 
+/** One open connection's count of requests in flight. */
+export interface ConnectionRecord {
+  inFlight: number;
+}
+
 export class ConnectionTracker {
   /** Every open connection, with the number of requests it has in flight (a record, so a request costs one lookup). */
-  readonly #sockets = new Map<Socket, { inFlight: number }>();
+  readonly #sockets = new Map<Socket, ConnectionRecord>();
   #lingerMs: number | null = null;
+  readonly #onClose: (this: Socket) => void;
+
+  constructor() {
+    const sockets = this.#sockets;
+    this.#onClose = function (this: Socket) {
+      sockets.delete(this);
+    };
+  }
 
   /** A new connection (the TLS socket on TLS listeners: the one node:http reads). */
   add(socket: Socket): void {
     this.#sockets.set(socket, { inFlight: 0 });
-    socket.once('close', () => this.#sockets.delete(socket));
+    // 'close' comes once: one listener shared by every socket, no closure or `once` wrapper per connection.
+    socket.on('close', this.#onClose);
     if (this.#lingerMs !== null) this.#linger(socket, this.#lingerMs);
   }
 
@@ -21,17 +35,22 @@ export class ConnectionTracker {
     this.#sockets.delete(socket);
   }
 
-  requestStarted(socket: Socket): void {
+  /** Counts a request on `socket`; the record it returns is handed back to requestFinished (one lookup per request). */
+  requestStarted(socket: Socket): ConnectionRecord | undefined {
     const conn = this.#sockets.get(socket);
-    if (conn === undefined) return;
+    if (conn === undefined) return undefined;
     conn.inFlight++;
     // A request came in on a lingering idle connection: its answer carries
     // `Connection: close`, so no idle timer may cut it short.
     if (this.#lingerMs !== null) socket.setTimeout(0);
+    return conn;
   }
 
-  requestFinished(socket: Socket): void {
-    const conn = this.#sockets.get(socket);
+  recordOf(socket: Socket): ConnectionRecord | undefined {
+    return this.#sockets.get(socket);
+  }
+
+  requestFinished(conn: ConnectionRecord | undefined): void {
     if (conn !== undefined && conn.inFlight > 0) conn.inFlight--;
   }
 

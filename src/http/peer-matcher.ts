@@ -18,11 +18,18 @@ export function peerMatcher(entries: readonly string[]): PeerMatcher {
     if (bits === undefined) block.addAddress(addr, family);
     else block.addSubnet(addr, Number(bits), family);
   }
+  // Each new connection asks once or twice, nearly always for the same few peers (a balancer, a
+  // proxy, localhost): the last answer is kept, which spares two isIP parses and the list lookup.
+  let lastAddress = '';
+  let lastAnswer = false;
   return (address) => {
     if (address === undefined || address === '') return true;
+    if (address === lastAddress) return lastAnswer;
     const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
     const family = isIP(plain);
-    if (family === 0) return false;
-    return block.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    const answer = family !== 0 && block.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    lastAddress = address;
+    lastAnswer = answer;
+    return answer;
   };
 }

@@ -3,6 +3,8 @@
 // serving. Created by HttpServer; runs in workers.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Socket } from 'node:net';
+import type { ConnectionRecord } from './connections.js';
 
 export interface RequestInfo {
   readonly method: string;
@@ -58,5 +60,46 @@ export class RequestRegistry<K extends object> {
 
   describe(): { current: RequestInfo | null; inFlight: RequestInfo[] } {
     return { current: this.#context?.getStore() ?? this.#running, inFlight: [...this.#inFlight.values()] };
+  }
+}
+
+/**
+ * A request in flight on node:http: its RequestInfo (only the public fields are in
+ * stuck-worker reports) and what its close needs, in one object per request.
+ */
+export class TrackedRequest implements RequestInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly startedAt: number;
+  readonly #socket: Socket;
+  readonly #connection: ConnectionRecord | undefined;
+  /** With an access log: when it started (hrtime) and the bytes the socket had written before it; else 0n. */
+  readonly #start: bigint;
+  readonly #bytesBefore: number;
+
+  constructor(method: string, path: string, socket: Socket, connection: ConnectionRecord | undefined, logged: boolean) {
+    this.method = method;
+    this.path = path;
+    this.startedAt = Date.now();
+    this.#socket = socket;
+    this.#connection = connection;
+    this.#start = logged ? process.hrtime.bigint() : 0n;
+    this.#bytesBefore = logged ? socket.bytesWritten : 0;
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  get connection(): ConnectionRecord | undefined {
+    return this.#connection;
+  }
+
+  get start(): bigint {
+    return this.#start;
+  }
+
+  get bytesBefore(): number {
+    return this.#bytesBefore;
   }
 }

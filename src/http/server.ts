@@ -29,7 +29,7 @@ import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
 import { ConnectionTracker } from './connections.js';
 import { ConnectionLimit } from './connection-limit.js';
-import { RequestRegistry, type RequestInfo } from './request-registry.js';
+import { RequestRegistry, TrackedRequest, type RequestInfo } from './request-registry.js';
 import { Http2Sessions, applyHeaderMap, checkAuthority, type Http2Limits } from './http2.js';
 import { createTlsServer, refusesPeer } from './tls.js';
 import { Upgrades } from './upgrade.js';
@@ -76,10 +76,15 @@ export interface DrainOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+const TRACKED = Symbol('narwhal.tracked');
+type TrackedResponse = ServerResponse & { [TRACKED]?: TrackedRequest };
+
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: net.Server[] = [];
   readonly #listener: Listener;
+  /** The 'close' listener of every response #track follows. */
+  readonly #onResponseClose: (this: ServerResponse) => void;
   readonly #connections = new ConnectionTracker();
   readonly #limit: ConnectionLimit | null;
   /** The requests in flight, by response. */
@@ -122,6 +127,10 @@ export class HttpServer {
             }
           };
     this.#listener = (req, res) => this.#track(req, res, inner);
+    const server = this;
+    this.#onResponseClose = function (this: ServerResponse) {
+      server.#closed(this);
+    };
     this.#upgrades = app.upgrade ? new Upgrades(app.upgrade, { logger: options.logger, waitUntil: (p) => this.#waitUntil(p) }) : null;
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
@@ -158,7 +167,7 @@ export class HttpServer {
       run: (info, fn, exchange) => this.#requests.run(info, fn, exchange, undefined),
       finished: (exchange, socket) => {
         this.#requests.remove(exchange);
-        this.#connections.requestFinished(socket);
+        this.#connections.requestFinished(this.#connections.recordOf(socket));
         options.onRequestDone?.();
       },
     };
@@ -306,40 +315,31 @@ export class HttpServer {
     else if (req.httpVersionMajor === 2 && (!checkAuthority(req, res) || !applyHeaderMap(req, res, this.#options.gate.rules.headerMap))) return;
     this.#served++;
     const socket = req.socket;
-    const info: RequestInfo = { method: req.method ?? '', path: req.url ?? '', startedAt: Date.now() };
-    this.#requests.add(res, info);
-    this.#connections.requestStarted(socket);
+    const logged = this.#options.access.length > 0;
+    const tracked = new TrackedRequest(req.method ?? '', req.url ?? '', socket, this.#connections.requestStarted(socket), logged);
+    this.#requests.add(res, tracked);
+    (res as TrackedResponse)[TRACKED] = tracked;
     // Without an upgrade handler an upgrade request is served as a plain one,
     // and what follows it on the connection is not read as HTTP (see the gate).
     if (this.#draining || this.#options.keepalive === 0 || (!this.#upgrades && hasUpgradeField(req.rawHeaders))) res.shouldKeepAlive = false;
-    // 'close' is emitted once: `on` spares the wrapper `once` builds per request.
-    res.on('close', this.#options.access.length > 0 ? this.#onCloseLogged(req, res, info.startedAt) : () => {
-      this.#finished(res, socket);
-      this.#options.onRequestDone?.();
-    });
+    // One listener shared by every response ('close' is emitted once; `on` spares the wrapper `once` builds).
+    res.on('close', this.#onResponseClose);
     if (this.#health?.(req, res, this.#draining)) return;
     if (this.#options.proxy && !applyForwarded(req, res, this.#options.proxy)) return;
     if (this.#options.intercept?.(req, res)) return;
-    this.#requests.run(info, inner, req, res);
+    this.#requests.run(tracked, inner, req, res);
   }
 
-  /** The response is done or abandoned: the bookkeeping #track started ends here. */
-  #finished(res: ServerResponse, socket: Socket): void {
+  /** The response is done or abandoned: the bookkeeping #track started ends here (with the access record when logging). */
+  #closed(res: ServerResponse): void {
+    const tracked = (res as TrackedResponse)[TRACKED]!;
     this.#requests.remove(res);
-    this.#connections.requestFinished(socket);
-  }
-
-  /** With access logging on, the close handler also times the request and counts the bytes it wrote. */
-  #onCloseLogged(req: IncomingMessage, res: ServerResponse, startedAt: number): () => void {
-    const socket = req.socket;
-    const start = process.hrtime.bigint();
-    const bytesBefore = socket.bytesWritten;
-    return () => {
-      this.#finished(res, socket);
-      const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+    this.#connections.requestFinished(tracked.connection);
+    if (tracked.start !== 0n) {
+      const record = accessRecord(res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore);
       for (const sink of this.#options.access) sink.write(record);
-      this.#options.onRequestDone?.();
-    };
+    }
+    this.#options.onRequestDone?.();
   }
 
   #onAppError(err: unknown, req: IncomingMessage, res: ServerResponse): void {
