@@ -118,15 +118,15 @@ for (const kind of ['node', 'fetch'] as const) {
       });
       try {
         const failures: string[] = [];
-        let answered = 0;
+        const answered: string[] = [];
         for (const [what, authority] of Object.entries(BAD_AUTHORITY)) {
           const r = await ask(authority);
-          if (r.status === 400 && /^Bad Request: .*:authority.*\n$/.test(r.body)) answered++;
+          if (r.status === 400 && /^Bad Request: .*:authority.*\n$/.test(r.body)) answered.push(what);
           else if (r.body !== 'PROTOCOL_ERROR') failures.push(`${what}: ${r.status} ${JSON.stringify(r.body.slice(0, 120))}`);
         }
         assert.deepEqual(failures, []);
-        // A comma, userinfo and a bad port pass nghttp2's byte check: Narwhal's rule answers them.
-        assert.ok(answered >= 3, `${answered} answered 400 by the Host rule`);
+        // nghttp2 checks bytes only (which ones differs between Node 20 and 24): a comma and a bad port pass it, and Narwhal's rule answers them.
+        assert.ok(answered.includes('a comma') && answered.includes('a port out of range'), `answered 400 by the Host rule: ${answered.join(', ')}`);
         assert.doesNotMatch(server.output, /"url":"https:\/\/(?:a b|user@|a\.test\/admin)/);
         const ok = await ask('example.test:8443');
         assert.equal(ok.status, 200);
