@@ -142,8 +142,16 @@ export class ConnectionGate {
     this.#startHeaderTimer();
   }
 
-  /** Reads bytes another reader took off the socket first (node:http's parser, before it refused them). */
-  feed(chunk: Buffer): void {
+  /**
+   * Reads bytes another reader took off the socket first (node:http's parser,
+   * before it refused them), whose head has been arriving for `headMs`: the
+   * header timeout runs from when it began, not from now.
+   */
+  takeOver(chunk: Buffer, headMs: number): void {
+    if (headMs > 0 && this.#headerTimer && this.#opts.headerTimeoutMs > 0) {
+      this.#clearHeaderTimer();
+      this.#startHeaderTimer(Math.max(0, this.#opts.headerTimeoutMs - headMs));
+    }
     this.#onData(chunk);
   }
 
@@ -396,9 +404,9 @@ export class ConnectionGate {
     endWithError(socket, status, why);
   }
 
-  #startHeaderTimer(): void {
+  #startHeaderTimer(ms = this.#opts.headerTimeoutMs): void {
     if (this.#headerTimer || this.#opts.headerTimeoutMs <= 0) return;
-    this.#headerTimer = setTimeout(() => this.#reject(new HttpError(408, 'request head not received in time')), this.#opts.headerTimeoutMs);
+    this.#headerTimer = setTimeout(() => this.#reject(new HttpError(408, 'request head not received in time')), ms);
     this.#headerTimer.unref();
   }
 

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { GateOptions } from './connection-gate.js';
 import { endWithError, HttpError, refuseWith } from './http-error.js';
-import { releaseFromHttp } from './node-internals.js';
+import { holdReads, releaseFromHttp } from './node-internals.js';
 import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
@@ -19,9 +19,16 @@ export interface NativeHttp1Options {
   readonly logger: Logger;
   /** The rules, limits and --body-timeout checked on what llhttp parsed. */
   readonly gate: GateOptions;
-  /** Serves a connection with the strict parser from its first byte; `bytes` were read already. */
-  readonly toStrict: ((socket: Socket, bytes: Buffer) => void) | null;
+  /**
+   * Serves a connection with the strict parser from its first byte; `bytes` were read already,
+   * and its head has been on its way for `headMs` (the strict parser's header timeout counts them).
+   */
+  readonly toStrict: ((socket: Socket, bytes: Buffer, headMs: number) => void) | null;
 }
+
+/** When a native listener accepted the connection: a handed-over head keeps the header timeout it started with. */
+const ACCEPTED_AT = Symbol('narwhal.acceptedAt');
+type TimedSocket = Socket & { [ACCEPTED_AT]?: number };
 
 /** llhttp's verdicts that are no request to refuse: the client left, or sent after its own `Connection: close`. */
 const SILENT = new Set(['ECONNRESET', 'HPE_CLOSED_CONNECTION', 'HPE_INVALID_EOF_STATE']);
@@ -38,6 +45,11 @@ export class NativeHttp1 {
 
   constructor(options: NativeHttp1Options) {
     this.#options = options;
+  }
+
+  /** A connection this listener reads: noted when, for a handover's header timeout. */
+  accepted(socket: Socket): void {
+    (socket as TimedSocket)[ACCEPTED_AT] = performance.now();
   }
 
   install(server: Server): void {
@@ -115,8 +127,13 @@ export class NativeHttp1 {
     // node:http's parser reports again on every later packet; the first report was answered.
     if (this.#handedOver.has(socket) || this.#answered.has(socket)) return;
     const code = err.code ?? '';
-    // A body broken or cut short: the app has the request; the connection's close errors it
-    // (node:http emits 'aborted' and an error on the request).
+    // The request was refused on its head (its answer is on its way, and closes): what its body holds changes nothing.
+    if (this.#refused.has(socket)) {
+      afterInFlight(socket, () => socket.destroySoon());
+      return;
+    }
+    // A body broken or cut short: the app has the request, so only the closed connection can tell it
+    // (node:http then emits 'aborted' and an error on the request).
     const inFlight = (socket as HttpSocket)._httpMessage;
     if (inFlight && !inFlight.req.complete) {
       this.#options.logger.debug(`Request body from ${socket.remoteAddress ?? 'a unix socket'} broken: ${code} ${err.message}`);
@@ -153,22 +170,30 @@ export class NativeHttp1 {
     // The head as llhttp read it (it checked every byte); the strict parser reads it again.
     let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
     for (let i = 0; i < req.rawHeaders.length; i += 2) text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-    this.#options.toStrict(socket, Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), head]));
+    this.#options.toStrict(socket, Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), head]), this.#headMs(socket));
   }
 
   #handOver(socket: Socket, bytes: Buffer): void {
     this.#handedOver.add(socket);
-    // Inside node:http's parser callback: let it return before its parser is freed.
-    socket.pause();
+    // What arrives before the strict parser reads (the rest of the head, the
+    // client's EOF) would go to this refused parser and be lost: it waits in
+    // the kernel instead. Inside node:http's parser callback, so the parser
+    // is freed only once it has returned.
+    const resume = holdReads(socket);
     setImmediate(() => {
       if (socket.destroyed) return;
       if (!releaseFromHttp(socket)) {
         endWithError(socket, 400);
         return;
       }
-      this.#options.toStrict!(socket, bytes);
-      socket.resume();
+      this.#options.toStrict!(socket, bytes, this.#headMs(socket));
+      resume();
     });
+  }
+
+  #headMs(socket: Socket): number {
+    const at = (socket as TimedSocket)[ACCEPTED_AT];
+    return at === undefined ? 0 : performance.now() - at;
   }
 }
 

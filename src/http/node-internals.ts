@@ -84,3 +84,27 @@ export function pauseAccepting(server: net.Server): boolean {
 export function resumeAccepting(server: net.Server): void {
   listenHandle(server)?.readStart!();
 }
+
+type ReadingHandle = { readStop?(): number; readStart?(): number; reading?: boolean };
+
+/**
+ * Stops the connection's handle from reading, at once, and returns what
+ * starts it again. While node:http's refused parser still consumes the
+ * handle, anything read (more bytes, the client's EOF) would go to it and be
+ * lost; stopped, it waits in the kernel for the next reader. `reading` is
+ * net.Socket's own flag for the handle's state, kept true to what it is.
+ * Without the handle's methods (probe), nothing is held and nothing restarted.
+ */
+export function holdReads(socket: Socket): () => void {
+  const handle = (socket as Socket & { _handle?: ReadingHandle | null })._handle;
+  if (!handle || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function' || !handle.reading) return () => {};
+  handle.readStop();
+  handle.reading = false;
+  return () => {
+    const h = (socket as Socket & { _handle?: ReadingHandle | null })._handle;
+    if (socket.destroyed || !h || h.reading) return;
+    h.reading = true;
+    const err = h.readStart!();
+    if (err) socket.destroy();
+  };
+}

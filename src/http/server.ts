@@ -135,7 +135,7 @@ export class HttpServer {
     this.#gate = { ...options.gate, acceptUpgrades: this.#upgrades !== null };
     this.#health = options.healthPath ? healthResponder(options.healthPath) : null;
     // Upgrade handlers take node:http's objects.
-    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, gate: options.gate, toStrict: (socket, bytes) => this.#toStrict(socket, bytes) }) : null;
+    this.#native = usesNativeParser(this.#options.gate) ? new NativeHttp1({ logger: options.logger, gate: options.gate, toStrict: (socket, bytes, headMs) => this.#toStrict(socket, bytes, headMs) }) : null;
     const direct = app.kind === 'fetch' && servesDirect(options.gate, app.kind, Boolean(app.upgrade));
     this.#direct = direct ? this.#fetchService(hooks ? withHooks(app.handler, hooks) : app.handler) : null;
   }
@@ -244,8 +244,12 @@ export class HttpServer {
     server.on('clientError', gateClientError);
   }
 
-  /** A connection a native listener's parser refused on its first request, read again by the strict gate. */
-  #toStrict(socket: Socket, bytes: Buffer): void {
+  /**
+   * A connection a native listener's parser refused on its first request, read
+   * again by the strict gate: from the bytes node:http read, with the header
+   * time already spent, and the client's EOF if it came before the gate listened.
+   */
+  #toStrict(socket: Socket, bytes: Buffer, headMs: number): void {
     if (!this.#strict) {
       this.#strict = http.createServer(http1Settings(this.#options.gate, this.#options.keepalive, false), this.#listener);
       this.#setUp(this.#strict, false);
@@ -253,8 +257,13 @@ export class HttpServer {
     }
     this.#strict.emit('connection', socket);
     const gate = this.#gates.get(socket);
-    if (gate) gate.feed(bytes);
-    else socket.destroy();
+    if (!gate) {
+      socket.destroy();
+      return;
+    }
+    gate.takeOver(bytes, headMs);
+    // node:http's listeners and the gate's missed it; the strict server must see it to answer and close.
+    if (socket.readableEnded && !socket.destroyed) socket.emit('end');
   }
 
   #listenDirect(fd: number, service: FetchService): Promise<void> {
@@ -300,7 +309,8 @@ export class HttpServer {
       if ((socket as TLSSocket).alpnProtocol === 'h2') return;
     }
     this.#connections.add(socket);
-    if (!native) this.#attachGate(socket);
+    if (native) this.#native!.accepted(socket);
+    else this.#attachGate(socket);
   }
 
   #attachGate(socket: Socket): void {

@@ -17,8 +17,11 @@ export const BODY_TIMEOUT = 1;
 
 export const APPS = { fetch: path.join(FIXTURES, 'echo-fetch.mjs'), node: path.join(FIXTURES, 'echo-node.mjs') } as const;
 
+/** NARWHAL_TEST_HTTP_PARSER runs the echo servers with that --http-parser instead of the default (a local run). */
+const PARSER = process.env['NARWHAL_TEST_HTTP_PARSER'] ? ['--http-parser', process.env['NARWHAL_TEST_HTTP_PARSER']] : [];
+
 export function startEcho(kind: keyof typeof APPS, extra: readonly string[] = []): Promise<Server> {
-  return startServer([APPS[kind], '-w', '1', '--header-timeout', String(HEADER_TIMEOUT), '--keep-alive', String(KEEP_ALIVE), '--body-timeout', String(BODY_TIMEOUT), ...extra]);
+  return startServer([APPS[kind], '-w', '1', ...PARSER, '--header-timeout', String(HEADER_TIMEOUT), '--keep-alive', String(KEEP_ALIVE), '--body-timeout', String(BODY_TIMEOUT), ...extra]);
 }
 
 /** mulberry32: small, fast, and the same sequence from the same seed on every Node. */
