@@ -27,6 +27,11 @@ export class ConnectionLimit {
     server.on('connection', (socket: net.Socket) => this.#opened(socket));
   }
 
+  /** Pauses and resumes `server` with the others, without counting its connections (a relay that hands them to a watched server). */
+  pauses(server: net.Server): void {
+    this.#servers.push(server);
+  }
+
   get open(): number {
     return this.#open;
   }

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { CapturedServer } from '../app/listen-capture.js';
 import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/node-internals.js';
 import { accessRecord } from '../http/access-record.js';
+import type { ConnectionLimit } from '../http/connection-limit.js';
 import { healthResponder, type HealthResponder } from '../http/health.js';
 import { RequestRegistry, type RequestInfo } from '../http/request-registry.js';
 import type { AccessSink } from '../log/access-log.js';
@@ -23,6 +24,8 @@ export interface ListenServingOptions {
   readonly intercept?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly onRequestDone: (served: number) => void;
   readonly dispatch?: ListenDispatch | undefined;
+  /** --worker-connections over the script's server and the relays feeding it. */
+  readonly limit?: ConnectionLimit | null;
 }
 
 /** How often idle connections are swept once the linger is over. */
@@ -46,6 +49,8 @@ export class ListenServing {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
+    options.limit?.watch(server);
+    for (const relay of captured.relays) options.limit?.pauses(relay);
     if (isHttpServer(server)) interceptRequests(server, (req, res, forward) => this.#track(req, res, forward));
   }
 

@@ -10,6 +10,7 @@ import type { WorkerHooks } from '../hooks/worker-hooks.js';
 import { gateOptions } from '../http/gate-options.js';
 import type { TlsFiles } from '../config/tls-files.js';
 import { HttpServer, type RequestHooks } from '../http/server.js';
+import { ConnectionLimit } from '../http/connection-limit.js';
 import { ProxyTrust } from '../http/proxy-headers.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, BootInfo, MasterMessage, WorkerMessage } from '../ipc/messages.js';
@@ -146,7 +147,7 @@ export class Worker {
         listeners: this.#boot.listeners,
         logger: this.#logger,
         first: this.#boot.workerId === 1,
-        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static(), dispatch: dev.hooks?.listenDispatch(this.#logger) }),
+        serving: () => ({ ...this.#requestSinks(() => this.#server?.inFlight ?? 0), healthPath: config.healthPath || null, intercept: dev.hooks?.intercept ?? this.#static(), dispatch: dev.hooks?.listenDispatch(this.#logger), limit: config.workerConnections ? new ConnectionLimit(config.workerConnections, this.#logger) : null }),
         typescript: { mode: config.typescript, note: (m) => this.#logger.debug(m) },
       });
     } catch (err) {

@@ -2,15 +2,16 @@
 // connection waits in the kernel's listen backlog (shown in the metrics) and
 // is served once a held connection closes; never accepted and then reset or
 // left unanswered. On the strict fetch-style path (served without node:http),
-// on node:http (node-style, native parser) and on TLS.
+// on node:http (node-style, native parser), on TLS, and on a listen() script's own server.
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { makeCerts } from '../../helpers/certs.js';
 import { request } from '../../helpers/http.js';
-import { waitFor } from '../../helpers/narwhal.js';
+import { FIXTURES, startServer, waitFor } from '../../helpers/narwhal.js';
 import { responses, startEcho, type Server } from './harness.js';
 
 const certs = makeCerts();
@@ -32,15 +33,18 @@ const CASES = [
   { kind: 'fetch', parser: 'strict', tls: false },
   { kind: 'node', parser: 'native', tls: false },
   { kind: 'node', parser: 'strict', tls: true },
+  // A script that calls listen() itself: the limit is on its own server (node:http's parser, its keep-alive).
+  { kind: 'listen', parser: 'native', tls: false },
 ] as const;
 
 for (const c of CASES) {
-  describe(`--worker-connections 2, ${c.kind}-style, --http-parser ${c.parser}${c.tls ? ', TLS' : ''}`, () => {
+  describe(`--worker-connections 2, ${c.kind === 'listen' ? 'a listen() script' : `${c.kind}-style, --http-parser ${c.parser}`}${c.tls ? ', TLS' : ''}`, () => {
     let server: Server;
     let metricsUrl: string;
     before(async () => {
       const tlsArgs = c.tls ? ['--certfile', certs.serverCert, '--keyfile', certs.serverKey] : [];
-      server = await startEcho(c.kind, ['--worker-connections', '2', '--keep-alive', '30', '--http-parser', c.parser, '--metrics-bind', '127.0.0.1:0', ...tlsArgs]);
+      const args = ['--worker-connections', '2', '--keep-alive', '30', '--http-parser', c.parser, '--metrics-bind', '127.0.0.1:0', ...tlsArgs];
+      server = c.kind === 'listen' ? await startServer([path.join(FIXTURES, 'listen-keepalive.mjs'), ...args], { workers: 1 }) : await startEcho(c.kind, args);
       metricsUrl = (await server.waitForLog(/Metrics at: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     });
     after(() => server.stop());
