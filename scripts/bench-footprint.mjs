@@ -98,6 +98,7 @@ const servers = [
   byName.pm2,
   byName.hono,
   narwhal('narwhal-js', 'Narwhal, JS app', 'narwhal-fetch.mjs'),
+  narwhal('narwhal-js-nowd', 'Narwhal, JS app, --no-watchdog', 'narwhal-fetch.mjs', ['--no-watchdog']),
   narwhal('narwhal-ts', 'Narwhal, TS app (strippable)', 'narwhal-ts.ts'),
   narwhal('narwhal-ts-enum', 'Narwhal, TS app with an enum', 'narwhal-ts-enum.ts'),
   narwhal('narwhal-ts-tsx', 'Narwhal, TS app, --typescript tsx', 'narwhal-ts.ts', ['--typescript', 'tsx']),
