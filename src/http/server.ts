@@ -12,7 +12,7 @@ import type { TlsFiles } from '../config/tls-files.js';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
-import { accessRecord } from './access-record.js';
+import { accessRecord, http2BodyCounter } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
@@ -335,9 +335,10 @@ export class HttpServer {
     const socket = req.socket;
     const start = process.hrtime.bigint();
     const bytesBefore = socket.bytesWritten;
+    const http2Bytes = req.httpVersionMajor === 2 ? http2BodyCounter(res) : null;
     return () => {
       this.#finished(res, socket);
-      const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore);
+      const record = accessRecord(req, res, startedAt, process.hrtime.bigint() - start, bytesBefore, http2Bytes?.());
       for (const sink of this.#options.access) sink.write(record);
       this.#options.onRequestDone?.();
     };
