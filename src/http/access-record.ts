@@ -10,7 +10,9 @@ import { forwardedInfo } from './proxy-headers.js';
 
 /** The head node:http wrote; headers given to writeHead as a list are only visible there. */
 function writtenHead(res: ServerResponse): string {
-  return (res as unknown as { _header?: string | null })._header ?? '';
+  // Node's HTTP/2 compat response has `_header` too, as a boolean.
+  const head = (res as unknown as { _header?: unknown })._header;
+  return typeof head === 'string' ? head : '';
 }
 
 function headerFromHead(head: string, name: string): string | undefined {
@@ -18,9 +20,32 @@ function headerFromHead(head: string, name: string): string | undefined {
   return re.exec(head)?.[1];
 }
 
-export function accessRecord(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint, socketBytesAtStart: number): AccessRecord {
+type Write = (chunk?: unknown, encoding?: unknown, cb?: unknown) => unknown;
+
+/**
+ * Counts the body bytes an HTTP/2 response is given: its streams share the
+ * session's socket, and Node's HTTP/2 objects count nothing themselves.
+ */
+export function http2BodyCounter(res: ServerResponse): () => number {
+  let n = 0;
+  const count = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === 'string') n += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    else if (chunk instanceof Uint8Array) n += chunk.byteLength;
+  };
+  // The compat response's end(chunk) writes the chunk through write().
+  const r = res as unknown as { write: Write };
+  const write = r.write;
+  r.write = function (this: unknown, chunk, encoding, cb) {
+    count(chunk, encoding);
+    return write.call(this, chunk, encoding, cb);
+  };
+  return () => n;
+}
+
+/** `bodyBytes` when counted already (HTTP/2, http2BodyCounter), else what the socket wrote past the head. */
+export function accessRecord(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint, socketBytesAtStart: number, bodyBytes?: number): AccessRecord {
   const head = writtenHead(res);
-  const written = (req.socket.bytesWritten ?? 0) - socketBytesAtStart - Buffer.byteLength(head);
+  const written = bodyBytes ?? (req.socket.bytesWritten ?? 0) - socketBytesAtStart - Buffer.byteLength(head);
   return {
     // `h` is the client through trusted proxies, as issue 6 asks.
     remoteAddress: forwardedInfo(req).clientAddress,

@@ -10,41 +10,13 @@ import type { Socket } from 'node:net';
 import { ChunkedReader } from './chunked-reader.js';
 import { readFromHandle } from './handle-io.js';
 import { HeadFixups } from './head-fixups.js';
-import { parseHead, type HeadRules, type RequestHead } from './head-rules.js';
+import type { GateOptions, RequestSink } from './gate-options.js';
+import { parseHead } from './head-rules.js';
+import { slice, startsLikeMethod } from './wire/request-start.js';
 import { HttpError, endWithError } from './http-error.js';
-import type { PeerMatcher } from './peer-matcher.js';
-import { parseProxyHeader, presentAsPeer, type ProxyMode } from './proxy-protocol.js';
+import { parseProxyHeader, presentAsPeer } from './proxy-protocol.js';
 
-export interface GateOptions {
-  readonly rules: HeadRules;
-  readonly proxyMode: ProxyMode;
-  readonly proxyAllowed: PeerMatcher;
-  readonly schemeTrusted: PeerMatcher;
-  readonly headerTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  /** The app takes upgrades (WebSocket): after an upgrade request the bytes are the app's, not HTTP. */
-  readonly acceptUpgrades?: boolean;
-  /** `native`: node:http's parser reads plain and TLS HTTP/1.1 where no leniency needs the strict one (native-http1.ts); `auto`: native except where a fetch-style app is served straight from the gate. */
-  readonly parser?: 'auto' | 'strict' | 'native';
-  /** Bench-only (config/env.ts): native listeners skip the checks on parsed heads. */
-  readonly uncheckedHeads?: boolean;
-  /** The largest request head, line and fields together (0: none). */
-  readonly headLimit?: number;
-  /** Told about every rejected request (for the debug log). */
-  readonly onReject?: (err: HttpError, socket: Socket) => void;
-}
-
-/** Takes the requests of a connection the gate serves without node:http. */
-export interface RequestSink {
-  /** A checked head; its body (if any) follows through body() and bodyEnd(). */
-  head(head: RequestHead): void;
-  /** Body bytes, decoded from the chunked coding. */
-  body(chunk: Buffer): void;
-  /** The body is complete (or the client ended its side mid-body, as Gunicorn reads it). */
-  bodyEnd(): void;
-  /** A request was refused: answer `err.status` after the responses before it, then close. */
-  reject(err: HttpError): void;
-}
+export type { GateOptions, RequestSink } from './gate-options.js';
 
 type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'tunnel' | 'closed' | 'failed';
 type Deliver = (chunk: Buffer) => void;
@@ -55,25 +27,6 @@ type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boo
 // Buffers, not strings, to search with: a string needle is converted to bytes on every call.
 const CRLF = Buffer.from('\r\n');
 const BLANK_LINE = Buffer.from('\r\n\r\n');
-
-/** tchar (RFC 9110 5.6.2), by byte. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
-
-/** Whether the bytes from `start` up to the first space (or the end) could be a method. */
-function startsLikeMethod(buf: Buffer, start: number): boolean {
-  for (let i = start; i < buf.length; i++) {
-    const b = buf[i]!;
-    if (b === 32) return i > start;
-    if (TCHAR[b] === 0) return false;
-  }
-  return true;
-}
-
-/** `buf` itself when the range is all of it (a packet holding exactly one head, the usual case): no new view. */
-function slice(buf: Buffer, start: number, end: number): Buffer {
-  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-}
 
 export class ConnectionGate {
   readonly #socket: HttpSocket;

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchContext, FetchHandler } from '../app/loader.js';
 import { toRequest } from './fetch-request.js';
 import { bodiless, drainOrClose, writeResponse, type ResponseTarget } from './fetch-response.js';
-import { NodeRequestSource } from './node-source.js';
+import { NodeRequestSource, clientGone } from './node-source.js';
 import { clientAddressOf } from './proxy-headers.js';
 import { tlsInfo, type TlsInfo } from './tls.js';
 import { HttpError, refuseWith } from './http-error.js';
@@ -92,7 +92,7 @@ class ServerResponseTarget implements ResponseTarget {
 
 /** Writes a Response to node:http's response; resolves when written, rejects when its body stream fails. */
 export function sendResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> | undefined {
-  return writeResponse(new ServerResponseTarget(res), response, { noBody: bodiless(req.method ?? 'GET', response.status), http2: req.httpVersionMajor === 2 });
+  return writeResponse(new ServerResponseTarget(res), response, { noBody: bodiless(req.method ?? 'GET', response.status), http2: req.httpVersionMajor === 2, gone: () => clientGone(res) });
 }
 
 /** Returns the node:http request listener that serves a fetch-style handler. */

@@ -263,7 +263,7 @@ export class Exchange implements RequestSource, ResponseTarget {
     if (!(response instanceof Response)) throw notAResponse(response);
     if (this.#ended) return;
     this.#noBody = bodiless(this.#head.method, response.status);
-    const pending = writeResponse(this, response, { noBody: this.#noBody, http2: false });
+    const pending = writeResponse(this, response, { noBody: this.#noBody, http2: false, gone: () => this.signal() });
     if (pending) pending.catch((err) => this.#fail(err));
   }
 

@@ -89,6 +89,8 @@ export interface WriteOptions {
   /** HEAD, or a status that has no body. */
   readonly noBody: boolean;
   readonly http2: boolean;
+  /** The request's signal (it aborts when the client leaves): a streamed body is then cancelled, even one that has stopped producing. */
+  readonly gone?: () => AbortSignal;
 }
 
 export function bodiless(method: string, status: number): boolean {
@@ -130,10 +132,29 @@ export function writeResponse(target: ResponseTarget, response: Response, option
     target.end(source);
     return undefined;
   }
-  return streamBody(target, status, statusText, headers, body.getReader());
+  return streamBody(target, status, statusText, headers, body.getReader(), options.gone?.());
 }
 
 async function streamBody(
+  target: ResponseTarget,
+  status: number,
+  statusText: string | undefined,
+  headers: string[],
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  gone: AbortSignal | undefined,
+): Promise<void> {
+  // A pending read settles as done once cancelled, so the loop below ends too.
+  const cancel = () => void reader.cancel().catch(() => {});
+  if (gone?.aborted) cancel();
+  else gone?.addEventListener('abort', cancel, { once: true });
+  try {
+    await streamChunks(target, status, statusText, headers, reader);
+  } finally {
+    gone?.removeEventListener('abort', cancel);
+  }
+}
+
+async function streamChunks(
   target: ResponseTarget,
   status: number,
   statusText: string | undefined,
@@ -169,5 +190,5 @@ async function streamBody(
     void reader.cancel(err).catch(() => {});
     throw err;
   }
-  target.end();
+  if (!target.destroyed) target.end();
 }

@@ -64,7 +64,7 @@ function hasBody(req: IncomingMessage): boolean {
  * connection (the server keeps half-closed connections open to answer them,
  * so a vanished client shows first as that end).
  */
-function clientGone(res: ServerResponse): AbortSignal {
+export function clientGone(res: ServerResponse): AbortSignal {
   const abort = new AbortController();
   const gone = () => {
     if (!res.writableFinished && !abort.signal.aborted) abort.abort();

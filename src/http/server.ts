@@ -14,7 +14,7 @@ import type { TlsFiles } from '../config/tls-files.js';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
-import { accessRecord } from './access-record.js';
+import { accessRecord, http2BodyCounter } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
@@ -77,7 +77,9 @@ export interface DrainOptions {
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const TRACKED = Symbol('narwhal.tracked');
-type TrackedResponse = ServerResponse & { [TRACKED]?: TrackedRequest };
+/** Node's HTTP/2 compat response counts no body bytes of its own: the access record's size comes from here. */
+const HTTP2_BYTES = Symbol('narwhal.http2-bytes');
+type TrackedResponse = ServerResponse & { [TRACKED]?: TrackedRequest; [HTTP2_BYTES]?: () => number };
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
@@ -329,6 +331,7 @@ export class HttpServer {
     const tracked = new TrackedRequest(req.method ?? '', req.url ?? '', socket, this.#connections.requestStarted(socket), logged);
     this.#requests.add(res, tracked);
     (res as TrackedResponse)[TRACKED] = tracked;
+    if (logged && req.httpVersionMajor === 2) (res as TrackedResponse)[HTTP2_BYTES] = http2BodyCounter(res);
     // Without an upgrade handler an upgrade request is served as a plain one,
     // and what follows it on the connection is not read as HTTP (see the gate).
     if (this.#draining || this.#options.keepalive === 0 || (!this.#upgrades && hasUpgradeField(req.rawHeaders))) res.shouldKeepAlive = false;
@@ -346,7 +349,7 @@ export class HttpServer {
     this.#requests.remove(res);
     this.#connections.requestFinished(tracked.connection);
     if (tracked.start !== 0n) {
-      const record = accessRecord(res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore);
+      const record = accessRecord(res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
       for (const sink of this.#options.access) sink.write(record);
     }
     this.#options.onRequestDone?.();
