@@ -267,7 +267,7 @@ export class ConnectionGate {
       this.#bodyOpen = head.body !== 0;
       this.#sink.head(head);
     } else {
-      out.push(head.forward ? this.#fixups!.serialize(head, false) : slice(buf, start, end + 4));
+      out.push(head.forward ? this.#fixups!.serialize(head) : slice(buf, start, end + 4));
     }
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {

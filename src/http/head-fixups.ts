@@ -19,13 +19,9 @@ export class HeadFixups {
   readonly #fixups = new Map<string, Fixup>();
   #next = 0;
 
-  /** The head as node:http's parser is given it; `chunked`: its Content-Length body is sent on chunked. */
-  serialize(head: RequestHead, chunked: boolean): Buffer {
-    let f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
-    if (chunked) {
-      const headers = f.headers.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'content-length');
-      f = { ...f, headers: [...headers, 'Transfer-Encoding', 'chunked'], fixHeaders: true };
-    }
+  /** The head as node:http's parser is given it. */
+  serialize(head: RequestHead): Buffer {
+    const f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
     let s = `${f.method} ${f.target} HTTP/${head.major}.${head.minor}\r\n`;
     for (let i = 0; i < f.headers.length; i += 2) s += `${f.headers[i]}: ${f.headers[i + 1]}\r\n`;
     if (f.method !== head.method || f.target !== head.target || f.fixHeaders || head.forceClose) {

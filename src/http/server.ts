@@ -14,7 +14,7 @@ import type { TlsFiles } from '../config/tls-files.js';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
-import { accessRecord, http2BodyCounter } from './access-record.js';
+import { http2BodyCounter, logNodeAccess } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
@@ -348,10 +348,7 @@ export class HttpServer {
     const tracked = (res as TrackedResponse)[TRACKED]!;
     this.#requests.remove(res);
     this.#connections.requestFinished(tracked.connection);
-    if (tracked.start !== 0n) {
-      const record = accessRecord(res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
-      for (const sink of this.#options.access) sink.write(record);
-    }
+    if (tracked.start !== 0n) logNodeAccess(this.#options.access, res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
     this.#options.onRequestDone?.();
   }
 
