@@ -7,14 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessRecord, AccessSink } from '../log/access-log.js';
 import { fieldValue } from './field-list.js';
 import type { RequestHead } from './head-rules.js';
+import { writtenHead } from './node-internals.js';
 import { forwardedInfo } from './proxy-headers.js';
 
-/** The head node:http wrote; headers given to writeHead as a list are only visible there. */
-function writtenHead(res: ServerResponse): string {
-  // Node's HTTP/2 compat response has `_header` too, as a boolean.
-  const head = (res as unknown as { _header?: unknown })._header;
-  return typeof head === 'string' ? head : '';
-}
 
 function headerFromHead(head: string, name: string): string | undefined {
   const re = new RegExp(`\\r\\n${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[ \\t]*([^\\r]*)`, 'i');

@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FIXUP_HEADER, type RequestHead } from './head-rules.js';
+import { replaceHeaderLines } from './node-internals.js';
 
 /** What a rewritten head's request must look like to the app. */
 interface Fixup {
@@ -43,17 +44,7 @@ export class HeadFixups {
     req.method = fix.method;
     req.url = fix.url;
     const headers = fix.rawHeaders ?? raw.slice(0, n - 2);
-    // node:http built req.headers already; rebuild it lazily from the real fields.
-    const r = req as unknown as { headers: unknown; headersDistinct: unknown; rawHeaders: string[]; _addHeaderLines(h: string[], n: number): void };
-    if (headers.length === 0) {
-      r.headers = {};
-      r.headersDistinct = {};
-      r.rawHeaders = headers;
-    } else {
-      r.headers = null;
-      r.headersDistinct = null;
-      r._addHeaderLines(headers, headers.length);
-    }
+    replaceHeaderLines(req, headers);
     if (fix.close) res.shouldKeepAlive = false;
   }
 }

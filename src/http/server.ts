@@ -27,6 +27,7 @@ import { DateField, applyForwarded } from './policy/forwarded.js';
 import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
 import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
+import { missingAtStart } from './node-internals.js';
 import { ConnectionTracker } from './connections.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { RequestRegistry, TrackedRequest, type RequestInfo } from './request-registry.js';
@@ -110,6 +111,8 @@ export class HttpServer {
 
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
+    // Once per worker: a Node upgrade that dropped an internal is said, with what is done instead.
+    for (const line of missingAtStart()) options.logger.warning(line);
     this.#limit = options.workerConnections ? new ConnectionLimit(options.workerConnections, options.logger) : null;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
     const hooks = options.hooks;

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { CapturedServer } from '../app/listen-capture.js';
-import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/node-internals.js';
+import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/listen-patches.js';
 import { logNodeAccess } from '../http/access-record.js';
 import type { ConnectionLimit } from '../http/connection-limit.js';
 import { healthResponder, type HealthResponder } from '../http/health.js';
