@@ -39,6 +39,7 @@ class ExchangeContext implements FetchContext {
   }
 }
 
+/** Also the request's ClientSignal (through ExchangeResponse): its connection says when the client leaves. */
 export class Exchange extends ExchangeResponse implements RequestSource {
   #info: RequestInfo | null = null;
   #forwarded: ForwardedInfo | null = null;
