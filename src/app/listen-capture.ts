@@ -4,7 +4,8 @@
 
 import net from 'node:net';
 import { NarwhalError } from '../errors.js';
-import { listenOnFd, normalizeListenArgs, patchServerListen, type ListenRequest } from './node-internals.js';
+import { normalizeListenArgs, type ListenRequest } from '../http/node-internals.js';
+import { listenOnFd, patchServerListen } from './listen-patches.js';
 
 export interface InheritedListener {
   readonly fd: number;

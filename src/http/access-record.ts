@@ -1,19 +1,15 @@
-// Builds the access log's record of one finished exchange, from node:http's
-// objects or from a head the strict gate parsed (the direct fetch path). Runs
-// in workers, only when an access log is on, so its lookups cost nothing otherwise.
+// The access record of one finished exchange, built in one step (logAccess)
+// that both stacks call: node:http's objects (logNodeAccess) or a head the
+// strict gate parsed (the direct fetch path). Runs in workers, only when an
+// access log is on, so its lookups cost nothing otherwise.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessRecord } from '../log/access-log.js';
+import type { AccessRecord, AccessSink } from '../log/access-log.js';
 import { fieldValue } from './field-list.js';
 import type { RequestHead } from './head-rules.js';
+import { writtenHead } from './node-internals.js';
 import { forwardedInfo } from './proxy-headers.js';
 
-/** The head node:http wrote; headers given to writeHead as a list are only visible there. */
-function writtenHead(res: ServerResponse): string {
-  // Node's HTTP/2 compat response has `_header` too, as a boolean.
-  const head = (res as unknown as { _header?: unknown })._header;
-  return typeof head === 'string' ? head : '';
-}
 
 function headerFromHead(head: string, name: string): string | undefined {
   const re = new RegExp(`\\r\\n${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[ \\t]*([^\\r]*)`, 'i');
@@ -42,43 +38,77 @@ export function http2BodyCounter(res: ServerResponse): () => number {
   return () => n;
 }
 
-/** `bodyBytes` when counted already (HTTP/2, http2BodyCounter), else what the socket wrote past the head. */
-export function accessRecord(req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint, socketBytesAtStart: number, bodyBytes?: number): AccessRecord {
+/** The request as the access log sees it, whichever stack parsed it. */
+export interface AccessRequest {
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly target: string;
+  readonly httpVersion: string;
+  /** A field by lower-case name, repeats joined. */
+  header(name: string): string | undefined;
+}
+
+/** The response as written: its status, body size and fields. */
+export interface AccessResponse {
+  readonly status: number;
+  readonly bodyBytes: number;
+  /** A field by lower-case name. */
+  header(name: string): string | undefined;
+}
+
+/**
+ * The one access-record step of both stacks: the record of a finished
+ * exchange, handed to every sink. `clientAddress` is the client through
+ * trusted proxies, as issue 6 asks.
+ */
+export function logAccess(sinks: readonly AccessSink[], request: AccessRequest, response: AccessResponse, clientAddress: string, startedAt: number, durationNs: bigint): void {
+  const record: AccessRecord = {
+    remoteAddress: clientAddress,
+    method: request.method,
+    target: request.target,
+    httpVersion: request.httpVersion,
+    status: response.status,
+    bodyBytes: Math.max(0, response.bodyBytes),
+    startedAt,
+    durationNs,
+    requestHeader: (name) => request.header(name.toLowerCase()),
+    responseHeader: (name) => response.header(name.toLowerCase()),
+  };
+  for (const sink of sinks) sink.write(record);
+}
+
+/**
+ * node:http's request and response, as logAccess reads them. `bodyBytes` when
+ * counted already (HTTP/2, http2BodyCounter), else what the socket wrote past the head.
+ */
+export function logNodeAccess(sinks: readonly AccessSink[], req: IncomingMessage, res: ServerResponse, startedAt: number, durationNs: bigint, socketBytesAtStart: number, bodyBytes?: number): void {
   const head = writtenHead(res);
-  const written = bodyBytes ?? (req.socket.bytesWritten ?? 0) - socketBytesAtStart - Buffer.byteLength(head);
-  return {
-    // `h` is the client through trusted proxies, as issue 6 asks.
-    remoteAddress: forwardedInfo(req).clientAddress,
+  const request: AccessRequest = {
     method: req.method ?? '',
     target: req.url ?? '',
     httpVersion: req.httpVersion,
-    status: res.statusCode,
-    bodyBytes: Math.max(0, written),
-    startedAt,
-    durationNs,
-    requestHeader: (name) => {
+    header: (name) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v.join(', ') : v;
     },
-    responseHeader: (name) => {
+  };
+  const response: AccessResponse = {
+    status: res.statusCode,
+    bodyBytes: bodyBytes ?? (req.socket.bytesWritten ?? 0) - socketBytesAtStart - Buffer.byteLength(head),
+    header: (name) => {
       const v = res.getHeader(name);
       return v === undefined ? headerFromHead(head, name) : String(v);
     },
   };
+  logAccess(sinks, request, response, forwardedInfo(req).clientAddress, startedAt, durationNs);
 }
 
-/** The record of a request served without node:http; `responseHeaders` has lower-case names. */
-export function headAccessRecord(head: RequestHead, clientAddress: string, status: number, responseHeaders: readonly string[], bodyBytes: number, startedAt: number, durationNs: bigint): AccessRecord {
+/** A head the strict gate parsed (the direct fetch path), as logAccess reads it. */
+export function parsedRequest(head: RequestHead): AccessRequest {
   return {
-    remoteAddress: clientAddress,
     method: head.method,
     target: head.target,
     httpVersion: `${head.major}.${head.minor}`,
-    status,
-    bodyBytes,
-    startedAt,
-    durationNs,
-    requestHeader: (name) => fieldValue(head.headers, name.toLowerCase(), false),
-    responseHeader: (name) => fieldValue(responseHeaders, name.toLowerCase(), true),
+    header: (name) => fieldValue(head.headers, name, false),
   };
 }

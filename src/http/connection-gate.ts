@@ -14,6 +14,7 @@ import type { GateOptions, RequestSink } from './gate-options.js';
 import { parseHead } from './head-rules.js';
 import { slice, startsLikeMethod } from './wire/request-start.js';
 import { HttpError, endWithError } from './http-error.js';
+import { hasHttpParser, httpDataListener, httpMessageOf, httpPaused } from './node-internals.js';
 import { parseProxyHeader, presentAsPeer } from './proxy-protocol.js';
 
 export type { GateOptions, RequestSink } from './gate-options.js';
@@ -21,15 +22,12 @@ export type { GateOptions, RequestSink } from './gate-options.js';
 type Phase = 'proxy' | 'head' | 'length' | 'chunked' | 'tunnel' | 'closed' | 'failed';
 type Deliver = (chunk: Buffer) => void;
 
-/** node:http's internal record of the response being written on a socket. */
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; _paused?: boolean; parser?: unknown };
-
 // Buffers, not strings, to search with: a string needle is converted to bytes on every call.
 const CRLF = Buffer.from('\r\n');
 const BLANK_LINE = Buffer.from('\r\n\r\n');
 
 export class ConnectionGate {
-  readonly #socket: HttpSocket;
+  readonly #socket: Socket;
   readonly #deliver: Deliver | null;
   readonly #sink: RequestSink | null;
   readonly #opts: GateOptions;
@@ -57,15 +55,14 @@ export class ConnectionGate {
    * alone) if node:http's data listener is not where it is expected.
    */
   static attach(socket: Socket, opts: GateOptions): ConnectionGate | null {
-    const listeners = socket.listeners('data') as ((chunk: Buffer) => void)[];
-    if (listeners.length !== 1) return null;
-    const nodeOnData = listeners[0]!;
+    const nodeOnData = httpDataListener(socket);
+    if (!nodeOnData) return null;
     socket.removeListener('data', nodeOnData);
     const gate = new ConnectionGate(socket, nodeOnData, null, opts);
     // Adding a data listener makes node:http stop consuming the socket natively.
     const onData = (chunk: Buffer) => {
       // After an accepted upgrade node:http lets go of the socket; so does the gate.
-      if (gate.#phase === 'tunnel' && !gate.#socket.parser) socket.removeListener('data', onData);
+      if (gate.#phase === 'tunnel' && !hasHttpParser(gate.#socket)) socket.removeListener('data', onData);
       else gate.#onData(chunk);
     };
     socket.on('data', onData);
@@ -85,7 +82,7 @@ export class ConnectionGate {
   }
 
   private constructor(socket: Socket, deliver: Deliver | null, sink: RequestSink | null, opts: GateOptions) {
-    this.#socket = socket as HttpSocket;
+    this.#socket = socket;
     this.#deliver = deliver;
     this.#sink = sink;
     this.#fixups = sink ? null : new HeadFixups();
@@ -140,7 +137,7 @@ export class ConnectionGate {
 
   #forward(chunk: Buffer): void {
     if (!this.#deliver) return;
-    if (this.#socket._paused || this.#held.length) {
+    if (httpPaused(this.#socket) || this.#held.length) {
       if (this.#held.push(chunk) === 1) this.#socket.once('resume', () => setImmediate(() => this.#flushHeld()));
       return;
     }
@@ -149,7 +146,7 @@ export class ConnectionGate {
 
   #flushHeld(): void {
     if (this.#socket.destroyed || !this.#held.length) return;
-    if (this.#socket._paused) {
+    if (httpPaused(this.#socket)) {
       this.#socket.once('resume', () => setImmediate(() => this.#flushHeld()));
       return;
     }
@@ -267,7 +264,7 @@ export class ConnectionGate {
       this.#bodyOpen = head.body !== 0;
       this.#sink.head(head);
     } else {
-      out.push(head.forward ? this.#fixups!.serialize(head, false) : slice(buf, start, end + 4));
+      out.push(head.forward ? this.#fixups!.serialize(head) : slice(buf, start, end + 4));
     }
     this.#closeAfterBody = head.close || head.upgrade;
     if (tunnel) {
@@ -335,7 +332,7 @@ export class ConnectionGate {
    * The app's request errors ('aborted') when the connection closes.
    */
   #answerBodyError(err: HttpError): void {
-    const inFlight = this.#socket._httpMessage;
+    const inFlight = httpMessageOf(this.#socket);
     // The broken request's response, not an earlier pipelined one (whose request is complete).
     if (inFlight && (inFlight.headersSent || inFlight.req.complete)) this.#socket.destroy();
     else if (this.#socket.destroyed || !this.#socket.writable) this.#socket.destroy();
@@ -345,7 +342,7 @@ export class ConnectionGate {
   /** Answers after the responses to earlier pipelined requests, so none is cut or misordered. */
   #answerWhenIdle(status: number, why: string): void {
     const socket = this.#socket;
-    const inFlight = socket._httpMessage;
+    const inFlight = httpMessageOf(socket);
     if (inFlight) {
       inFlight.once('close', () => setImmediate(() => this.#answerWhenIdle(status, why)));
       return;

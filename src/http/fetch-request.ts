@@ -5,6 +5,7 @@
 
 import { lightClassesInstalled, makeRequest } from './fetch/install.js';
 import { once } from './fetch/node-shape.js';
+import { lazyRequestsWork, requestInternals } from './node-internals.js';
 
 /** What a Request is made of, each part asked for only when needed. */
 export interface RequestSource {
@@ -90,13 +91,13 @@ class IncomingRequest extends (class {} as unknown as typeof Request) {
  * classes; true when LazyRequest is the one.
  */
 const nodeRequests = once((): boolean => {
-  const INTERNALS = Object.getOwnPropertySymbols(new Request('http://localhost/'));
+  const INTERNALS = requestInternals();
   // `super` follows the class's prototype as it is when called.
   Object.setPrototypeOf(IncomingRequest, Request);
   Object.setPrototypeOf(IncomingRequest.prototype, Request.prototype);
   Object.defineProperty(IncomingRequest.prototype, 'constructor', { value: Request, writable: true, configurable: true });
   LazyRequest.link(INTERNALS);
-  return ['state', 'signal', 'headers'].every((name) => INTERNALS.some((s) => s.description === name));
+  return lazyRequestsWork(INTERNALS);
 });
 
 class LazyRequest {

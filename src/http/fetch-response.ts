@@ -6,6 +6,7 @@
 
 import { isLightResponse, NODE_CLASSES, readResponse, type ResponseParts } from './fetch/install.js';
 import { once } from './fetch/node-shape.js';
+import { responseSource, responseStateKey } from './node-internals.js';
 
 type Chunk = string | Uint8Array;
 
@@ -33,23 +34,12 @@ export function drainOrClose(emitter: NodeJS.EventEmitter): Promise<void> {
 }
 
 /**
- * Node 20's Response keeps what it was built from under a `state` symbol. When
- * that source is a string or bytes and nobody has touched the stream, sending
- * the source is the same as reading the stream, without the stream machinery.
- * Newer Node keeps it in private fields; there the stream is read instead.
- * Looked up on the first stream body (a Response of Node's exists by then), so
- * that importing this file does not load Node's undici.
+ * Node 20's Response keeps what it was built from under a `state` symbol: a
+ * string or bytes source, its stream untouched, is sent as it is, without the
+ * stream machinery (node-internals.ts). Looked up on the first stream body (a
+ * Response of Node's exists by then), so importing this does not load undici.
  */
-const stateKey = once(() => Object.getOwnPropertySymbols(new NODE_CLASSES.Response('')).find((s) => s.description === 'state'));
-
-function staticSource(response: Response): Chunk | undefined {
-  const STATE = stateKey();
-  if (STATE === undefined || response.bodyUsed) return undefined;
-  const body = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[STATE]?.body;
-  if (!body || body.stream?.locked !== false) return undefined;
-  const source = body.source;
-  return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
-}
+const stateKey = once(() => responseStateKey(NODE_CLASSES.Response));
 
 /** Fields HTTP/2 forbids (RFC 9113 8.2.2); node:http2 throws on them, so they are dropped as a proxy would. */
 const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -126,7 +116,7 @@ export function writeResponse(target: ResponseTarget, response: Response, option
     if (body !== null) void body.cancel().catch(() => {});
     return undefined;
   }
-  const source = staticSource(response);
+  const source = responseSource(response, stateKey());
   if (source !== undefined) {
     target.head(status, statusText, withLength(headers, byteLength(source)));
     target.end(source);

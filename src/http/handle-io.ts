@@ -2,67 +2,11 @@
 // for the connections served without node:http (fetch-connection.ts). The
 // net.Socket stays in charge of everything else: its lifecycle, pausing,
 // errors, end and close. Every chunk and write that cannot take the short way
-// goes through the socket as usual. Runs in workers.
+// goes through the socket as usual. The internals it needs (the stream_wrap
+// binding, socket._handle) come from node-internals.ts. Runs in workers.
 
 import type { Socket } from 'node:net';
-
-/** The handle's side of Node's stream machinery (lib/internal/stream_base_commons.js). */
-interface StreamHandle {
-  onread: (this: StreamHandle, buffer: ArrayBuffer) => unknown;
-  writeUtf8String(req: WriteReq, data: string): number;
-  writeBuffer(req: WriteReq, data: Uint8Array): number;
-}
-
-interface WriteReq {
-  handle: StreamHandle;
-  oncomplete: (this: WriteReq, status: number) => void;
-  async: boolean;
-  /** Kept alive while the write is in flight: the handle does not copy a buffer it could not write at once. */
-  buffer: Uint8Array | string | null;
-  socket: Socket | null;
-}
-
-interface StreamWrap {
-  WriteWrap: new () => WriteReq;
-  streamBaseState: Int32Array;
-  kReadBytesOrError: number;
-  kArrayBufferOffset: number;
-  kLastWriteWasAsync: number;
-}
-
-type InternalSocket = Socket & { _handle?: Partial<StreamHandle> | null; _unrefTimer?: () => void };
-
-/**
- * Node's own binding, through the allow-listed process.binding: the same
- * WriteWrap and shared state array net.Socket uses. Where anything is not as
- * expected, `wrap` stays null and every connection takes the socket's way.
- */
-function loadStreamWrap(): StreamWrap | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<StreamWrap> }).binding('stream_wrap');
-    const ok =
-      typeof binding.WriteWrap === 'function' &&
-      binding.streamBaseState instanceof Int32Array &&
-      [binding.kReadBytesOrError, binding.kArrayBufferOffset, binding.kLastWriteWasAsync].every((k) => typeof k === 'number');
-    return ok ? (binding as StreamWrap) : null;
-  } catch {
-    return null;
-  }
-}
-
-const wrap = loadStreamWrap();
-
-/** Socket timeouts are refreshed on every read and write, as net.Socket does. */
-function touch(socket: InternalSocket): void {
-  socket._unrefTimer?.();
-}
-
-function usableHandle(socket: InternalSocket): StreamHandle | null {
-  const handle = socket._handle;
-  if (!wrap || !handle || typeof handle.onread !== 'function' || typeof handle.writeUtf8String !== 'function' || typeof handle.writeBuffer !== 'function') return null;
-  if (typeof socket._unrefTimer !== 'function') return null;
-  return handle as StreamHandle;
-}
+import { STREAM_WRAP, refreshTimeout, streamHandle, type StreamHandle, type WriteReq } from './node-internals.js';
 
 /**
  * Delivers what `socket` reads to `onData`. While the socket flows with
@@ -72,14 +16,14 @@ function usableHandle(socket: InternalSocket): StreamHandle | null {
  */
 export function readFromHandle(socket: Socket, onData: (chunk: Buffer) => void): void {
   socket.on('data', onData);
-  const handle = usableHandle(socket);
+  const handle = streamHandle(socket);
   if (!handle) return;
-  const { streamBaseState: state, kReadBytesOrError, kArrayBufferOffset } = wrap!;
+  const { streamBaseState: state, kReadBytesOrError, kArrayBufferOffset } = STREAM_WRAP!;
   const viaSocket = handle.onread;
   handle.onread = function (this: StreamHandle, buffer: ArrayBuffer) {
     const nread = state[kReadBytesOrError]!;
     if (nread <= 0 || socket.readableFlowing !== true || socket.readableLength !== 0) return viaSocket.call(this, buffer);
-    touch(socket);
+    refreshTimeout(socket);
     onData(Buffer.from(buffer, state[kArrayBufferOffset]!, nread));
     return undefined;
   };
@@ -103,12 +47,12 @@ function onWriteComplete(this: WriteReq, status: number): void {
  * the connection down only after every queued write.
  */
 export function writeToHandle(socket: Socket, data: string | Uint8Array): void {
-  const handle = inFlight.has(socket) ? null : usableHandle(socket);
+  const handle = inFlight.has(socket) ? null : streamHandle(socket);
   if (!handle || socket.destroyed || !socket.writable || socket.writableLength !== 0 || socket.writableCorked !== 0) {
     socket.write(data);
     return;
   }
-  const req = new wrap!.WriteWrap();
+  const req = new STREAM_WRAP!.WriteWrap();
   req.handle = handle;
   req.oncomplete = onWriteComplete;
   req.async = false;
@@ -119,8 +63,8 @@ export function writeToHandle(socket: Socket, data: string | Uint8Array): void {
     socket.destroy();
     return;
   }
-  touch(socket);
-  if (wrap!.streamBaseState[wrap!.kLastWriteWasAsync]) {
+  refreshTimeout(socket);
+  if (STREAM_WRAP!.streamBaseState[STREAM_WRAP!.kLastWriteWasAsync]) {
     req.async = true;
     req.buffer = data;
     req.socket = socket;

@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FIXUP_HEADER, type RequestHead } from './head-rules.js';
+import { replaceHeaderLines } from './node-internals.js';
 
 /** What a rewritten head's request must look like to the app. */
 interface Fixup {
@@ -19,13 +20,9 @@ export class HeadFixups {
   readonly #fixups = new Map<string, Fixup>();
   #next = 0;
 
-  /** The head as node:http's parser is given it; `chunked`: its Content-Length body is sent on chunked. */
-  serialize(head: RequestHead, chunked: boolean): Buffer {
-    let f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
-    if (chunked) {
-      const headers = f.headers.filter((_, i, a) => (i % 2 === 0 ? a[i] : a[i - 1])!.toLowerCase() !== 'content-length');
-      f = { ...f, headers: [...headers, 'Transfer-Encoding', 'chunked'], fixHeaders: true };
-    }
+  /** The head as node:http's parser is given it. */
+  serialize(head: RequestHead): Buffer {
+    const f = head.forward ?? { method: head.method, target: head.target, headers: head.headers, fixHeaders: false };
     let s = `${f.method} ${f.target} HTTP/${head.major}.${head.minor}\r\n`;
     for (let i = 0; i < f.headers.length; i += 2) s += `${f.headers[i]}: ${f.headers[i + 1]}\r\n`;
     if (f.method !== head.method || f.target !== head.target || f.fixHeaders || head.forceClose) {
@@ -47,17 +44,7 @@ export class HeadFixups {
     req.method = fix.method;
     req.url = fix.url;
     const headers = fix.rawHeaders ?? raw.slice(0, n - 2);
-    // node:http built req.headers already; rebuild it lazily from the real fields.
-    const r = req as unknown as { headers: unknown; headersDistinct: unknown; rawHeaders: string[]; _addHeaderLines(h: string[], n: number): void };
-    if (headers.length === 0) {
-      r.headers = {};
-      r.headersDistinct = {};
-      r.rawHeaders = headers;
-    } else {
-      r.headers = null;
-      r.headersDistinct = null;
-      r._addHeaderLines(headers, headers.length);
-    }
+    replaceHeaderLines(req, headers);
     if (fix.close) res.shouldKeepAlive = false;
   }
 }

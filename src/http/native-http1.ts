@@ -10,10 +10,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { GateOptions } from './connection-gate.js';
 import { endWithError, HttpError, refuseWith } from './http-error.js';
-import { holdReads, releaseFromHttp } from './node-internals.js';
+import { holdReads, httpMessageOf, releaseFromHttp } from './node-internals.js';
 import { checkParsed, guardTrailers } from './wire/parsed-head.js';
-
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 export interface NativeHttp1Options {
   readonly logger: Logger;
@@ -134,7 +132,7 @@ export class NativeHttp1 {
     }
     // A body broken or cut short: the app has the request, so only the closed connection can tell it
     // (node:http then emits 'aborted' and an error on the request).
-    const inFlight = (socket as HttpSocket)._httpMessage;
+    const inFlight = httpMessageOf(socket);
     if (inFlight && !inFlight.req.complete) {
       this.#options.logger.debug(`Request body from ${socket.remoteAddress ?? 'a unix socket'} broken: ${code} ${err.message}`);
       // Broken framing while the response has not started gets its 400 first; EOF or a reset, nothing.
@@ -199,7 +197,7 @@ export class NativeHttp1 {
 
 /** Runs `fn` once the response being written on `socket` (a pipelined one before the refusal) is done. */
 function afterInFlight(socket: Socket, fn: () => void): void {
-  const inFlight = (socket as HttpSocket)._httpMessage;
+  const inFlight = httpMessageOf(socket);
   if (inFlight && !inFlight.writableFinished) {
     inFlight.once('close', () => setImmediate(() => afterInFlight(socket, fn)));
     return;

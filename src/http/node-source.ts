@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { absoluteUrl, type RequestSource } from './fetch-request.js';
 import { schemeOf } from './proxy-headers.js';
 import { listenerAuthority } from './wire/host.js';
+import { clientGone } from './policy/client-gone.js';
 
 /**
  * A pull-based body: nothing is read from the socket until the app reads.
@@ -56,39 +57,6 @@ function hasBody(req: IncomingMessage): boolean {
   if (stream !== undefined) return !stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/**
- * An AbortSignal that aborts when the client goes away before the response is
- * finished: the response closes, or the client ends its side of the
- * connection (the server keeps half-closed connections open to answer them,
- * so a vanished client shows first as that end).
- */
-export function clientGone(res: ServerResponse): AbortSignal {
-  const abort = new AbortController();
-  const gone = () => {
-    if (!res.writableFinished && !abort.signal.aborted) abort.abort();
-  };
-  // HTTP/2: a stream closed by the client's RST_STREAM carries its code; Node 20
-  // marks the response finished by then, so the code is what tells.
-  const stream = (res as { stream?: { rstCode?: number; closed: boolean; once(ev: 'close', fn: () => void): void } }).stream;
-  if (stream !== undefined) {
-    const reset = () => {
-      if (!abort.signal.aborted && ((stream.rstCode ?? 0) !== 0 || !res.writableEnded)) abort.abort();
-    };
-    if (stream.closed) reset();
-    else stream.once('close', reset);
-    return abort.signal;
-  }
-  const socket = res.req.socket;
-  if (res.closed || socket.readableEnded) {
-    gone();
-    return abort.signal;
-  }
-  res.once('close', gone);
-  socket.once('end', gone);
-  res.once('finish', () => socket.off('end', gone));
-  return abort.signal;
 }
 
 export class NodeRequestSource implements RequestSource {

@@ -14,7 +14,7 @@ import type { TlsFiles } from '../config/tls-files.js';
 import type { FetchHandler, LoadedApp } from '../app/loader.js';
 import type { AccessSink } from '../log/access-log.js';
 import type { Logger } from '../log/logger.js';
-import { accessRecord, http2BodyCounter } from './access-record.js';
+import { http2BodyCounter, logNodeAccess } from './access-record.js';
 import { ConnectionGate, type GateOptions } from './connection-gate.js';
 import { FIXUP_HEADER } from './head-rules.js';
 import { fetchAdapter } from './fetch-adapter.js';
@@ -27,6 +27,7 @@ import { DateField, applyForwarded } from './policy/forwarded.js';
 import { hasUpgradeField, withHooks } from './policy/request-hooks.js';
 import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
+import { missingAtStart } from './node-internals.js';
 import { ConnectionTracker } from './connections.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { RequestRegistry, TrackedRequest, type RequestInfo } from './request-registry.js';
@@ -110,6 +111,8 @@ export class HttpServer {
 
   constructor(app: LoadedApp, options: HttpServerOptions) {
     this.#options = options;
+    // Once per worker: a Node upgrade that dropped an internal is said, with what is done instead.
+    for (const line of missingAtStart()) options.logger.warning(line);
     this.#limit = options.workerConnections ? new ConnectionLimit(options.workerConnections, options.logger) : null;
     const onError = (err: unknown, req: IncomingMessage, res: ServerResponse) => this.#onAppError(err, req, res);
     const hooks = options.hooks;
@@ -348,10 +351,7 @@ export class HttpServer {
     const tracked = (res as TrackedResponse)[TRACKED]!;
     this.#requests.remove(res);
     this.#connections.requestFinished(tracked.connection);
-    if (tracked.start !== 0n) {
-      const record = accessRecord(res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
-      for (const sink of this.#options.access) sink.write(record);
-    }
+    if (tracked.start !== 0n) logNodeAccess(this.#options.access, res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
     this.#options.onRequestDone?.();
   }
 

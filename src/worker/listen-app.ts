@@ -5,7 +5,7 @@
 import { ListenCapture, type InheritedListener } from '../app/listen-capture.js';
 import type { TypeScriptOptions } from '../app/typescript.js';
 import { appFromModule, importAppModule, loadApp, NotAnAppError, type LoadedApp } from '../app/loader.js';
-import { holdSignalListeners, lockProcessTitle } from '../app/node-internals.js';
+import { holdSignalListeners, lockProcessTitle } from '../app/listen-patches.js';
 import { applyEnv } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';

@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { CapturedServer } from '../app/listen-capture.js';
-import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/node-internals.js';
-import { accessRecord } from '../http/access-record.js';
+import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/listen-patches.js';
+import { logNodeAccess } from '../http/access-record.js';
 import type { ConnectionLimit } from '../http/connection-limit.js';
 import { healthResponder, type HealthResponder } from '../http/health.js';
 import { RequestRegistry, type RequestInfo } from '../http/request-registry.js';
@@ -89,10 +89,7 @@ export class ListenServing {
     const bytesBefore = req.socket.bytesWritten;
     res.on('close', () => {
       this.#requests.remove(res);
-      if (this.#options.access.length) {
-        const record = accessRecord(req, res, info.startedAt, process.hrtime.bigint() - start, bytesBefore);
-        for (const sink of this.#options.access) sink.write(record);
-      }
+      if (this.#options.access.length) logNodeAccess(this.#options.access, req, res, info.startedAt, process.hrtime.bigint() - start, bytesBefore);
       this.#options.onRequestDone(this.#served);
     });
     if (this.#health?.(req, res, this.#draining)) return;

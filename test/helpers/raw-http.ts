@@ -1,8 +1,9 @@
-// Raw-bytes HTTP for tests: send exact bytes over a fresh TCP connection,
-// optionally half-close, collect everything until the server closes (or a
-// deadline), and split what came back into responses.
+// Raw-bytes HTTP for tests: send exact bytes over a fresh TCP or TLS
+// connection, optionally half-close, collect everything until the server
+// closes (or a deadline), and split what came back into responses.
 
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface Exchange {
   readonly data: Buffer;
@@ -16,32 +17,63 @@ export interface RawResponse {
   readonly body: Buffer;
 }
 
-/** Sends `bytes` (each item written separately) and reads until close or `timeoutMs`. */
-export function exchange(port: number, bytes: Buffer | Buffer[], opts: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<Exchange> {
+export interface ExchangeOptions {
+  /** TLS, accepting any certificate. */
+  readonly tls?: boolean;
+  /** Reads until the server closes or this many ms pass (then `closed` is false); 5000 by default. */
+  readonly deadlineMs?: number;
+  /** Half-closes after the last chunk. */
+  readonly halfClose?: boolean;
+  /** Each chunk a macrotask apart, so they travel as separate segments; else written at once. */
+  readonly spaced?: boolean;
+  /** An error other than a reset (ECONNRESET, EPIPE) rejects, instead of counting as a close. */
+  readonly rejectUnexpected?: boolean;
+}
+
+/** What came back, whether the server closed, and how long it took. */
+export interface Outcome extends Exchange {
+  readonly ms: number;
+}
+
+/** The one raw exchange: sends `bytes` over a fresh connection and reads until close or the deadline. */
+export function rawExchange(port: number, bytes: Buffer | readonly Buffer[], opts: ExchangeOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
+    const started = Date.now();
+    const socket = opts.tls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
     let settled = false;
     const done = (closed: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ data: Buffer.concat(chunks), closed });
+      resolve({ data: Buffer.concat(got), closed, ms: Date.now() - started });
     };
-    const timer = setTimeout(() => done(false), opts.timeoutMs ?? 5000);
-    socket.on('data', (d: Buffer) => chunks.push(d));
+    const timer = setTimeout(() => done(false), opts.deadlineMs ?? 5000);
+    socket.on('data', (d: Buffer) => got.push(d));
     socket.on('close', () => done(true));
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      // A reset after the server answered still counts as a close.
-      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') done(true);
-      else if (!settled) reject(err);
+      if (!opts.rejectUnexpected || err.code === 'ECONNRESET' || err.code === 'EPIPE') done(true);
+      else if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      }
     });
-    socket.on('connect', () => {
-      for (const b of Array.isArray(bytes) ? bytes : [bytes]) socket.write(b);
-      if (opts.halfClose ?? true) socket.end();
+    socket.once(opts.tls ? 'secureConnect' : 'connect', async () => {
+      for (const [i, c] of (Buffer.isBuffer(bytes) ? [bytes] : bytes).entries()) {
+        if (i > 0 && opts.spaced) await new Promise((r) => setTimeout(r, 0));
+        if (socket.destroyed) return;
+        socket.write(c);
+      }
+      if ((opts.halfClose ?? false) && !socket.destroyed) socket.end();
     });
   });
+}
+
+/** Sends `bytes` (each item written at once), half-closes unless told not to, and reads until close or `timeoutMs`. */
+export function exchange(port: number, bytes: Buffer | Buffer[], opts: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<Exchange> {
+  return rawExchange(port, bytes, { halfClose: opts.halfClose ?? true, deadlineMs: opts.timeoutMs ?? 5000, rejectUnexpected: true });
 }
 
 /** Splits a byte stream into responses (Content-Length framed, or to the end); 1xx responses included. */

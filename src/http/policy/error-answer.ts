@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import { errorResponse } from '../http-error.js';
+import { httpMessageOf } from '../node-internals.js';
 
 /** Answers an uncaught app error instead of the plain 500 (injected; http/ names no renderer). */
 export type ErrorRenderer = (err: unknown, req: IncomingMessage, res: ServerResponse) => void;
@@ -33,8 +34,8 @@ export function answerAppError(err: unknown, req: IncomingMessage, res: ServerRe
 }
 
 /** node:http's clientError behind the strict gate: only bytes the gate accepted reach the parser, so this is rare (a body cut short, a timeout). */
-export function gateClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }): void {
-  if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !socket._httpMessage?.headersSent) {
+export function gateClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code !== 'ECONNRESET' && socket.writable && !socket.destroyed && !httpMessageOf(socket)?.headersSent) {
     socket.end(errorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
   }
   socket.destroy();

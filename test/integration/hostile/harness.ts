@@ -3,10 +3,11 @@
 // two echo apps (fetch-style and node-style) started with short timeouts.
 
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import tls from 'node:tls';
 import path from 'node:path';
 import { FIXTURES, startServer, type Narwhal } from '../../helpers/narwhal.js';
+import { rawExchange, type Outcome } from '../../helpers/raw-http.js';
+
+export type { Outcome } from '../../helpers/raw-http.js';
 
 export type Server = Narwhal & { url: string; port: number };
 
@@ -34,13 +35,6 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export interface Outcome {
-  readonly data: Buffer;
-  /** The server closed (or reset) the connection before the deadline. */
-  readonly closed: boolean;
-  readonly ms: number;
 }
 
 /** Resident memory of a process, from /proc (0 when it is gone). */
@@ -91,34 +85,10 @@ export function seen(kind: 'fetch' | 'node', body: Buffer): string {
 /**
  * Sends `bytes` over plain TCP or TLS (any certificate), each chunk a macrotask
  * apart so they travel as separate segments, optionally half-closes, and reads
- * until close or `deadlineMs`.
+ * until close or `deadlineMs` (helpers/raw-http.ts's one raw exchange).
  */
 export function exchangeOver(port: number, bytes: Buffer | readonly Buffer[], opts: { tls?: boolean; deadlineMs?: number; halfClose?: boolean } = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = opts.tls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
-    const got: Buffer[] = [];
-    let settled = false;
-    const done = (closed: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ data: Buffer.concat(got), closed, ms: Date.now() - started });
-    };
-    const timer = setTimeout(() => done(false), opts.deadlineMs ?? 5000);
-    socket.on('data', (d: Buffer) => got.push(d));
-    socket.on('close', () => done(true));
-    socket.on('error', () => done(true));
-    socket.once(opts.tls ? 'secureConnect' : 'connect', async () => {
-      for (const [i, c] of (Buffer.isBuffer(bytes) ? [bytes] : bytes).entries()) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 0));
-        if (socket.destroyed) return;
-        socket.write(c);
-      }
-      if ((opts.halfClose ?? false) && !socket.destroyed) socket.end();
-    });
-  });
+  return rawExchange(port, bytes, { ...opts, spaced: true });
 }
 
 /** The parser and transport combinations every hostile-input rule must hold on. */

@@ -1,28 +1,13 @@
-// The one catalogue of Node internals and runtime patches Narwhal relies on to
-// run a script that calls listen() itself. Used by app/listen.ts in workers;
-// each entry says why, so a Node upgrade that breaks one is found here.
+// The patches of Node's public APIs Narwhal relies on to run a script that
+// calls listen() itself (net.Server.prototype.listen, a server's emit, process
+// listeners, process.title); the one Node private it needs, net's listen()
+// argument parser, is in http/node-internals.ts. Used by app/ and worker/ in workers.
 
 import type * as Http from 'node:http';
 import http from '../http/node-http.js';
 import net from 'node:net';
 
 type ListenArgs = unknown[];
-export interface ListenRequest {
-  readonly port?: number | string | undefined;
-  readonly host?: string | undefined;
-  readonly path?: string | undefined;
-  readonly fd?: number | undefined;
-}
-
-/**
- * net's own parser of listen()'s many forms (port, host, backlog, callback;
- * an options object; a path; a handle), as cluster uses: returns the options
- * and the callback.
- */
-export function normalizeListenArgs(args: ListenArgs): [ListenRequest, ((...a: unknown[]) => void) | null] {
-  const normalize = (net as unknown as { _normalizeArgs(a: ListenArgs): [ListenRequest, ((...a: unknown[]) => void) | null] })._normalizeArgs;
-  return normalize(args);
-}
 
 /** The real listen, for Narwhal's own calls while the patch is on. */
 const ORIGINAL_LISTEN = net.Server.prototype.listen;
