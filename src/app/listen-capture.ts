@@ -19,6 +19,8 @@ export interface CapturedServer {
   readonly asked: string;
   /** Relays for Narwhal's further sockets, which hand their connections to `server`. */
   readonly relays: readonly net.Server[];
+  /** The inherited fd of `server`, then of each relay. */
+  readonly fds: readonly number[];
 }
 
 /** As net reads the options: SvelteKit passes `path: false` when it wants a port. */
@@ -108,7 +110,7 @@ export class ListenCapture {
       listenOnFd(relay, l.fd, this.#backlog, null);
       return relay;
     });
-    this.#captured = { server, asked, relays };
+    this.#captured = { server, asked, relays, fds: this.#listeners.map((l) => l.fd) };
     return server;
   }
 }

@@ -30,15 +30,6 @@ export function patchServerListen(replacement: (server: net.Server, args: Listen
   };
 }
 
-/**
- * Stops accepting without http.Server.close()'s sweep of idle keep-alive
- * connections (Node >= 19): a client may be sending on one right now, so they
- * get a linger first, as Narwhal's own drain gives them.
- */
-export function stopAccepting(server: net.Server, done: () => void): void {
-  net.Server.prototype.close.call(server, () => done());
-}
-
 export function closeIdleConnections(server: net.Server): void {
   (server as Partial<Http.Server>).closeIdleConnections?.call(server);
 }

@@ -29,6 +29,7 @@ import { http1Settings, servesDirect, usesNativeParser } from './transport.js';
 import { NativeHttp1 } from './native-http1.js';
 import { missingAtStart } from './node-internals.js';
 import { ConnectionTracker } from './connections.js';
+import { closeOnceAccepted, type QueueReader } from './close-listener.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { RequestRegistry, TrackedRequest, type RequestInfo } from './request-registry.js';
 import { Http2Sessions, applyHeaderMap, checkAuthority, type Http2Limits } from './http2.js';
@@ -73,6 +74,10 @@ export interface RequestHooks {
 export interface DrainOptions {
   /** How long an idle keep-alive connection stays open, still reading, once the drain starts. */
   readonly idleLingerMs: number;
+  /** Reads a listening fd's accept queue: a listener closes once it is empty (close-listener.ts). */
+  readonly acceptQueue?: QueueReader | undefined;
+  /** The longest a listener keeps accepting, for that queue to empty. */
+  readonly acceptWaitMs?: number | undefined;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -85,6 +90,8 @@ type TrackedResponse = ServerResponse & { [TRACKED]?: TrackedRequest; [HTTP2_BYT
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: net.Server[] = [];
+  /** The inherited fd each server listens on. */
+  readonly #fds = new Map<net.Server, number>();
   readonly #listener: Listener;
   /** The 'close' listener of every response #track follows. */
   readonly #onResponseClose: (this: ServerResponse) => void;
@@ -219,6 +226,7 @@ export class HttpServer {
     if (tls?.http2) this.#sessions.watch(server as unknown as import('node:http2').Http2SecureServer);
     this.#limit?.watch(server);
     this.#servers.push(server);
+    this.#fds.set(server, fd);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, node:http takes the backlog only as a positional argument.
@@ -280,6 +288,7 @@ export class HttpServer {
     });
     this.#limit?.watch(server);
     this.#servers.push(server);
+    this.#fds.set(server, fd);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // With an fd, net.Server takes the backlog only as a positional argument.
@@ -375,9 +384,8 @@ export class HttpServer {
     if (this.#draining) return;
     this.#draining = true;
     for (const res of this.#requests.keys()) if (res instanceof http.ServerResponse && !res.headersSent) res.shouldKeepAlive = false;
-    // net.Server's close, not http.Server's: the latter also drops idle
-    // keep-alive connections at once, racing requests the clients are sending.
-    const closed = this.#servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve())));
+    const { acceptQueue, acceptWaitMs = 0 } = options;
+    const closed = this.#servers.map((s) => closeOnceAccepted(s, this.#fds.get(s), acceptQueue ?? (() => null), acceptWaitMs));
     this.#connections.lingerIdle(options.idleLingerMs);
     this.#sessions.closeAll();
     this.#upgrades?.drain();

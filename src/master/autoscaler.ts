@@ -8,7 +8,7 @@ import type { Config } from '../config/settings.js';
 import type { LoadSample } from '../ipc/messages.js';
 import type { Logger } from '../log/logger.js';
 import type { Statsd } from '../metrics/statsd.js';
-import { readBacklogs, type Backlog } from './backlog.js';
+import { readBacklogs, type Backlog } from '../os/listen-queue.js';
 import { FRESH_MEMORY, planScale, planShedding, type ScaleMemory, type ScaleSettings } from './scale-plan.js';
 import type { WorkerHandle } from './worker-handle.js';
 

@@ -7,7 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { CapturedServer } from '../app/listen-capture.js';
-import { closeIdleConnections, interceptRequests, isHttpServer, stopAccepting } from '../app/listen-patches.js';
+import { closeIdleConnections, interceptRequests, isHttpServer } from '../app/listen-patches.js';
+import { closeOnceAccepted } from '../http/close-listener.js';
+import type { DrainOptions } from '../http/server.js';
 import { logNodeAccess } from '../http/access-record.js';
 import type { ConnectionLimit } from '../http/connection-limit.js';
 import { healthResponder, type HealthResponder } from '../http/health.js';
@@ -104,12 +106,13 @@ export class ListenServing {
    * and resolves once every connection has closed (the master kills the worker
    * at the graceful timeout otherwise).
    */
-  async drain(options: { idleLingerMs: number }): Promise<void> {
+  async drain(options: DrainOptions): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
     for (const res of this.#requests.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
-    const { server, relays } = this.captured;
-    const closed = [server, ...relays].map((s: net.Server) => new Promise<void>((resolve) => stopAccepting(s, resolve)));
+    const { server, relays, fds } = this.captured;
+    const { acceptQueue, acceptWaitMs = 0 } = options;
+    const closed = [server, ...relays].map((s: net.Server, i) => closeOnceAccepted(s, fds[i], acceptQueue ?? (() => null), acceptWaitMs));
     let sweeper: NodeJS.Timeout | null = null;
     const linger = setTimeout(() => {
       closeIdleConnections(server);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readBacklogs } from '../../../src/master/backlog.js';
+import { queuedOn, readBacklogs } from '../../../src/os/listen-queue.js';
 import { bindAll } from '../../../src/master/listeners.js';
 
 // As in production: this process binds (the master), a child listens on the
@@ -43,4 +43,25 @@ test('a unix socket has no readable backlog: null, not 0', async (t) => {
   const [listener] = await bindAll([`unix:${path.join(dir, 's.sock')}`], 0);
   t.after(() => (listener!.close(), rmSync(dir, { recursive: true, force: true })));
   assert.deepEqual(readBacklogs([listener!], 7), [{ label: listener!.label, queued: null, limit: null }]);
+});
+
+test('queuedOn reads one fd\'s accept queue, and null for a fd that is not a TCP listener', { skip: process.platform !== 'linux' }, async (t) => {
+  const [listener] = await bindAll(['127.0.0.1:0'], 0);
+  const child = spawn(process.execPath, ['-e', BLOCKED_LISTENER], { stdio: ['ignore', 'pipe', 'inherit', listener!.fd] });
+  const clients: net.Socket[] = [];
+  t.after(() => {
+    for (const c of clients) c.destroy();
+    child.kill('SIGKILL');
+    listener!.close();
+  });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('listening') && resolve()));
+  assert.equal(queuedOn(listener!.fd), 0);
+  const port = Number(/:(\d+)$/.exec(listener!.label)![1]);
+  for (let i = 0; i < 2; i++) {
+    const c = net.connect(port, '127.0.0.1');
+    clients.push(c);
+    await new Promise((resolve) => c.once('connect', resolve));
+  }
+  assert.equal(queuedOn(listener!.fd), 2);
+  assert.equal(queuedOn(0), null);
 });

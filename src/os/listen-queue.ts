@@ -2,8 +2,9 @@
 // a TCP listener's row in /proc/net/tcp{,6} (found by the socket's inode,
 // from /proc/self/fd/N) carries the accept queue's length in rx_queue (its
 // tx_queue is 0: the limit is only in netlink's sock_diag, so it is taken as
-// min(--backlog, somaxconn)). Unix sockets have no such column. Created by
-// the autoscaler; master only.
+// min(--backlog, somaxconn)). Unix sockets have no such column. Read by the
+// master's autoscaler (its own fds) and by a draining worker (its inherited
+// fds: the queue is the socket's, shared by every process holding it).
 
 import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
@@ -68,6 +69,21 @@ function somaxconn(): number {
   } catch {
     return Infinity;
   }
+}
+
+/**
+ * The accept queue of one listening fd of this process: connections the
+ * kernel completed that no process has accepted yet; null where it cannot be
+ * read (a unix socket, not Linux).
+ */
+export function queuedOn(fd: number): number | null {
+  const inode = inodeOf(fd);
+  if (inode === null) return null;
+  const found = new Map<string, number>();
+  const wanted = new Set([inode]);
+  scan('/proc/net/tcp', wanted, found);
+  if (found.size === 0) scan('/proc/net/tcp6', wanted, found);
+  return found.get(inode) ?? null;
 }
 
 /** One reading per listener, in their order; `backlog` is what the workers passed to listen(2). */
