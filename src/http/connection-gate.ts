@@ -11,7 +11,7 @@ import { ChunkedReader } from './chunked-reader.js';
 import { readFromHandle } from './handle-io.js';
 import { HeadFixups } from './head-fixups.js';
 import type { GateOptions, RequestSink } from './gate-options.js';
-import { parseHead } from './head-rules.js';
+import { parseHead, type SchemeTrust } from './head-rules.js';
 import { slice, startsLikeMethod } from './wire/request-start.js';
 import { HttpError, endWithError } from './http-error.js';
 import { hasHttpParser, httpDataListener, httpMessageOf, httpPaused } from './node-internals.js';
@@ -31,7 +31,8 @@ export class ConnectionGate {
   readonly #deliver: Deliver | null;
   readonly #sink: RequestSink | null;
   readonly #opts: GateOptions;
-  readonly #trustedScheme: boolean;
+  /** Asked of the peer's address only when a secure-scheme header comes: reading it is a getpeername(2). */
+  readonly #trustedScheme: SchemeTrust;
   /** node:http's parser only: the heads it is given rewritten. */
   readonly #fixups: HeadFixups | null;
   #phase: Phase;
@@ -87,7 +88,13 @@ export class ConnectionGate {
     this.#sink = sink;
     this.#fixups = sink ? null : new HeadFixups();
     this.#opts = opts;
-    this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
+    // With PROXY headers, judged now: the header replaces remoteAddress with the client's.
+    if (opts.proxyMode === 'off') {
+      let trusted: boolean | undefined;
+      this.#trustedScheme = () => (trusted ??= opts.schemeTrusted(socket.remoteAddress));
+    } else {
+      this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
+    }
     this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
     this.#startHeaderTimer();
   }

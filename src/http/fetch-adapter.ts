@@ -41,14 +41,17 @@ export function notAResponse(value: unknown): TypeError {
 
 /** A fetch handler's `ctx`; the TLS details are looked up only when the app asks (most never do). */
 class RequestContext implements FetchContext {
-  readonly remoteAddress: string;
   readonly waitUntil: (promise: Promise<unknown>) => void;
   readonly #req: IncomingMessage;
 
   constructor(req: IncomingMessage, waitUntil: (promise: Promise<unknown>) => void) {
     this.#req = req;
-    this.remoteAddress = req.socket.remoteAddress ?? '';
     this.waitUntil = waitUntil;
+  }
+
+  /** Read when asked: the first read of a socket's remoteAddress is a getpeername(2). */
+  get remoteAddress(): string {
+    return this.#req.socket.remoteAddress ?? '';
   }
 
   get tls(): TlsInfo | undefined {

@@ -24,14 +24,17 @@ const HOLD_BYTES = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 class ExchangeContext implements FetchContext {
-  readonly remoteAddress: string;
   readonly waitUntil: (promise: Promise<unknown>) => void;
   readonly #exchange: Exchange;
 
-  constructor(exchange: Exchange, remoteAddress: string, waitUntil: (promise: Promise<unknown>) => void) {
+  constructor(exchange: Exchange, waitUntil: (promise: Promise<unknown>) => void) {
     this.#exchange = exchange;
-    this.remoteAddress = remoteAddress;
     this.waitUntil = waitUntil;
+  }
+
+  /** Read when asked: the first read of a socket's remoteAddress is a getpeername(2). */
+  get remoteAddress(): string {
+    return this.#exchange.remoteAddress;
   }
 
   get clientAddress(): string {
@@ -104,8 +107,12 @@ export class Exchange extends ExchangeResponse implements RequestSource {
     return this.requestSignal(this.ended && !this.#bodyError);
   }
 
+  get remoteAddress(): string {
+    return this.conn.socket.remoteAddress ?? '';
+  }
+
   get clientAddress(): string {
-    return this.#forwarded?.clientAddress ?? this.conn.socket.remoteAddress ?? '';
+    return this.#forwarded?.clientAddress ?? this.remoteAddress;
   }
 
   // --- the request body, from the gate ---
@@ -223,7 +230,7 @@ export class Exchange extends ExchangeResponse implements RequestSource {
 
   run(): void {
     const service = this.conn.service;
-    const ctx = new ExchangeContext(this, this.conn.socket.remoteAddress ?? '', service.waitUntil);
+    const ctx = new ExchangeContext(this, service.waitUntil);
     try {
       const result = service.handler(toRequest(this), ctx);
       // A synchronous Response is written now, without a promise hop.

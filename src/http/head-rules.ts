@@ -150,7 +150,7 @@ interface Fields {
 const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade', 'host', 'content-type']);
 
 /** Reads the header fields; returns them flat, whether the wire form changed, and the framing fields. */
-function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean, checkValues: boolean): Fields {
+function headerFields(lines: string[], rules: HeadRules, trustedScheme: SchemeTrust, checkValues: boolean): Fields {
   const headers: string[] = [];
   const framed: string[] = [];
   let changed = false;
@@ -179,8 +179,8 @@ function headerFields(lines: string[], rules: HeadRules, trustedScheme: boolean,
     if (checkValues && VALUE_BAD.test(value)) bad(`invalid character in ${name}`);
     if (length > rules.limitRequestFieldSize) throw new HttpError(431, 'header field too long');
     const lower = name.toLowerCase();
-    const secure = trustedScheme ? rules.secureSchemeHeaders[lower] : undefined;
-    if (secure !== undefined) {
+    const secure = rules.secureSchemeHeaders[lower];
+    if (secure !== undefined && (trustedScheme === true || (trustedScheme !== false && trustedScheme()))) {
       const s = value === secure ? 'https' : 'http';
       if (scheme !== null && scheme !== s) bad('conflicting secure scheme headers');
       scheme = s;
@@ -273,12 +273,15 @@ function connection(framed: string[], major: number, minor: number): { close: bo
   return { close: Boolean(close), upgrade: upgradeField && Boolean(tokens?.includes('upgrade')) };
 }
 
+/** Whether the peer may set the secure-scheme headers; a function when the answer needs the peer's address, asked only if such a header comes. */
+export type SchemeTrust = boolean | (() => boolean);
+
 /**
  * Parses one request head: `text` is the request line and header lines,
  * without the blank line that ends them, decoded as latin1. Throws HttpError.
  * `trustedScheme`: the peer may set the secure-scheme headers.
  */
-export function parseHead(text: string, rules: HeadRules, trustedScheme: boolean): RequestHead {
+export function parseHead(text: string, rules: HeadRules, trustedScheme: SchemeTrust): RequestHead {
   const lines = text.split('\r\n');
   const line = lines[0]!;
   if (line.length > rules.limitRequestLine) bad('request line too long');

@@ -46,6 +46,10 @@ export class RequestRegistry<K extends object> {
     }
   }
 
+  get(key: K): RequestInfo | undefined {
+    return this.#inFlight.get(key);
+  }
+
   remove(key: K): void {
     this.#inFlight.delete(key);
   }

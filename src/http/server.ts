@@ -82,10 +82,9 @@ export interface DrainOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const TRACKED = Symbol('narwhal.tracked');
 /** Node's HTTP/2 compat response counts no body bytes of its own: the access record's size comes from here. */
 const HTTP2_BYTES = Symbol('narwhal.http2-bytes');
-type TrackedResponse = ServerResponse & { [TRACKED]?: TrackedRequest; [HTTP2_BYTES]?: () => number };
+type TrackedResponse = ServerResponse & { [HTTP2_BYTES]?: () => number };
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
@@ -282,7 +281,7 @@ export class HttpServer {
   #listenDirect(fd: number, service: FetchService): Promise<void> {
     // As node:http's defaults: Nagle off; a half-closed client still gets its answers.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.#options.proxy?.watch(socket);
+      if (this.#gate.proxyMode !== 'off') this.#options.proxy?.watch(socket);
       this.#connections.add(socket);
       new FetchConnection(socket, service);
     });
@@ -312,7 +311,8 @@ export class HttpServer {
 
   #onConnection(socket: Socket, tls: TlsFiles | null | undefined, native: boolean): void {
     // Before the gate: a PROXY header replaces remoteAddress, and trust goes by the real peer.
-    this.#options.proxy?.watch(socket);
+    // Without PROXY headers remoteAddress is the peer, read only when needed (a getpeername(2)).
+    if (this.#gate.proxyMode !== 'off') this.#options.proxy?.watch(socket);
     if (tls) {
       if (refusesPeer(socket as TLSSocket, tls)) {
         this.#options.logger.debug(`Refused a client certificate from ${socket.remoteAddress}: ${(socket as TLSSocket).authorizationError}`);
@@ -341,8 +341,8 @@ export class HttpServer {
     const socket = req.socket;
     const logged = this.#options.access.length > 0;
     const tracked = new TrackedRequest(req.method ?? '', req.url ?? '', socket, this.#connections.requestStarted(socket), logged);
+    // In the registry only: a property of our own on every ServerResponse would change its shape.
     this.#requests.add(res, tracked);
-    (res as TrackedResponse)[TRACKED] = tracked;
     if (logged && req.httpVersionMajor === 2) (res as TrackedResponse)[HTTP2_BYTES] = http2BodyCounter(res);
     // Without an upgrade handler an upgrade request is served as a plain one,
     // and what follows it on the connection is not read as HTTP (see the gate).
@@ -357,7 +357,7 @@ export class HttpServer {
 
   /** The response is done or abandoned: the bookkeeping #track started ends here (with the access record when logging). */
   #closed(res: ServerResponse): void {
-    const tracked = (res as TrackedResponse)[TRACKED]!;
+    const tracked = this.#requests.get(res) as TrackedRequest;
     this.#requests.remove(res);
     this.#connections.requestFinished(tracked.connection);
     if (tracked.start !== 0n) logNodeAccess(this.#options.access, res.req, res, tracked.startedAt, process.hrtime.bigint() - tracked.start, tracked.bytesBefore, (res as TrackedResponse)[HTTP2_BYTES]?.());
