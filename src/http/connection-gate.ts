@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { ChunkedReader } from './chunked-reader.js';
 import { readFromHandle } from './handle-io.js';
 import { HeadFixups } from './head-fixups.js';
-import type { GateOptions, RequestSink } from './gate-options.js';
+import { schemeTrustOf, type GateOptions, type RequestSink } from './gate-options.js';
 import { parseHead, type SchemeTrust } from './head-rules.js';
 import { slice, startsLikeMethod } from './wire/request-start.js';
 import { HttpError, endWithError } from './http-error.js';
@@ -88,13 +88,7 @@ export class ConnectionGate {
     this.#sink = sink;
     this.#fixups = sink ? null : new HeadFixups();
     this.#opts = opts;
-    // With PROXY headers, judged now: the header replaces remoteAddress with the client's.
-    if (opts.proxyMode === 'off') {
-      let trusted: boolean | undefined;
-      this.#trustedScheme = () => (trusted ??= opts.schemeTrusted(socket.remoteAddress));
-    } else {
-      this.#trustedScheme = opts.schemeTrusted(socket.remoteAddress);
-    }
+    this.#trustedScheme = schemeTrustOf(socket, opts);
     this.#phase = opts.proxyMode === 'off' ? 'head' : 'proxy';
     this.#startHeaderTimer();
   }

@@ -6,7 +6,7 @@
 import { benchUncheckedHeads } from '../config/env.js';
 import type { Config } from '../config/settings.js';
 import type { Socket } from 'node:net';
-import { headRules, type HeadRules, type RequestHead } from './head-rules.js';
+import { headRules, type HeadRules, type RequestHead, type SchemeTrust } from './head-rules.js';
 import type { HttpError } from './http-error.js';
 import { peerMatcher, type PeerMatcher } from './peer-matcher.js';
 import type { ProxyMode } from './proxy-protocol.js';
@@ -28,6 +28,18 @@ export interface GateOptions {
   readonly headLimit?: number;
   /** Told about every rejected request (for the debug log). */
   readonly onReject?: (err: HttpError, socket: Socket) => void;
+}
+
+/**
+ * Whether a connection's peer may set the secure-scheme headers. With PROXY
+ * headers judged at once (the header replaces remoteAddress with the
+ * client's); otherwise only when such a header comes, since the first read of
+ * remoteAddress is a getpeername(2).
+ */
+export function schemeTrustOf(socket: Socket, opts: GateOptions): SchemeTrust {
+  if (opts.proxyMode !== 'off') return opts.schemeTrusted(socket.remoteAddress);
+  let trusted: boolean | undefined;
+  return () => (trusted ??= opts.schemeTrusted(socket.remoteAddress));
 }
 
 /** Takes the requests of a connection the gate serves without node:http. */
