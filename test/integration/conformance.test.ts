@@ -169,39 +169,43 @@ const NATIVE_PARSER_LIMITS = new Set<string>([]);
 
 const PARSERS = ['strict', 'native', 'auto'] as const;
 
-for (const parser of PARSERS)
-for (const kind of ['node', 'fetch'] as const) {
-  describe(`Gunicorn request vectors against a ${kind}-style echo app (--http-parser ${parser})`, () => {
-    const servers: Server[] = [];
-    after(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-    });
+// Three of the six runs at a time: one after another they took most of the
+// per-file timeout on a loaded 2-core machine.
+describe('Gunicorn request vectors', { concurrency: 3 }, () => {
+  for (const parser of PARSERS)
+  for (const kind of ['node', 'fetch'] as const) {
+    describe(`Gunicorn request vectors against a ${kind}-style echo app (--http-parser ${parser})`, () => {
+      const servers: Server[] = [];
+      after(async () => {
+        await Promise.all(servers.map((s) => s.stop()));
+      });
 
-    it('rejects every invalid case and serves every valid one exactly', async () => {
-      const failures: string[] = [];
-      const passed = { valid: 0, invalid: 0 };
-      const totals = { valid: 0, invalid: 0 };
-      for (const cases of groups().values()) {
-        const server = await startServer([path.join(FIXTURES, `echo-${kind}.mjs`), '--http-parser', parser, ...flagsFor(cases[0]!.cfg)]);
-        servers.push(server);
-        const results = await Promise.all(cases.map((c) => runCase(kind, c, server.port)));
-        cases.forEach((c, i) => {
-          totals[c.kind]++;
-          const why = results[i];
-          if (why === null) passed[c.kind]++;
-          else failures.push(`${c.kind} ${c.name} ${JSON.stringify(c.cfg)}: ${why}`);
-        });
-        await server.stop();
-        // Bad input never costs a worker.
-        assert.equal(server.bootedPids().length, 1, `a worker died with cfg ${JSON.stringify(cases[0]!.cfg)}:\n${server.output}`);
-      }
-      // The summary line the issue asks for, visible in the test output.
-      console.log(`[conformance ${kind}-style, ${parser} parser, on Node ${process.versions.node}] invalid rejected ${passed.invalid}/${totals.invalid}, valid exact ${passed.valid}/${totals.valid}`);
-      assert.equal(totals.invalid, 74);
-      assert.equal(totals.valid, 63);
-      const name = (f: string) => f.split(' ')[1]!;
-      const unexpected = failures.filter((f) => !(kind === 'fetch' && FETCH_CONTRACT_LIMITS.has(name(f))) && !(parser === 'native' && f.startsWith('valid ') && NATIVE_PARSER_LIMITS.has(name(f))));
-      assert.deepEqual(unexpected, [], `failing vectors:\n${unexpected.join('\n')}`);
+      it('rejects every invalid case and serves every valid one exactly', async () => {
+        const failures: string[] = [];
+        const passed = { valid: 0, invalid: 0 };
+        const totals = { valid: 0, invalid: 0 };
+        for (const cases of groups().values()) {
+          const server = await startServer([path.join(FIXTURES, `echo-${kind}.mjs`), '--http-parser', parser, ...flagsFor(cases[0]!.cfg)]);
+          servers.push(server);
+          const results = await Promise.all(cases.map((c) => runCase(kind, c, server.port)));
+          cases.forEach((c, i) => {
+            totals[c.kind]++;
+            const why = results[i];
+            if (why === null) passed[c.kind]++;
+            else failures.push(`${c.kind} ${c.name} ${JSON.stringify(c.cfg)}: ${why}`);
+          });
+          await server.stop();
+          // Bad input never costs a worker.
+          assert.equal(server.bootedPids().length, 1, `a worker died with cfg ${JSON.stringify(cases[0]!.cfg)}:\n${server.output}`);
+        }
+        // The summary line the issue asks for, visible in the test output.
+        console.log(`[conformance ${kind}-style, ${parser} parser, on Node ${process.versions.node}] invalid rejected ${passed.invalid}/${totals.invalid}, valid exact ${passed.valid}/${totals.valid}`);
+        assert.equal(totals.invalid, 74);
+        assert.equal(totals.valid, 63);
+        const name = (f: string) => f.split(' ')[1]!;
+        const unexpected = failures.filter((f) => !(kind === 'fetch' && FETCH_CONTRACT_LIMITS.has(name(f))) && !(parser === 'native' && f.startsWith('valid ') && NATIVE_PARSER_LIMITS.has(name(f))));
+        assert.deepEqual(unexpected, [], `failing vectors:\n${unexpected.join('\n')}`);
+      });
     });
-  });
-}
+  }
+});
