@@ -90,10 +90,11 @@ export function peers(root) {
     },
     clusterPeer('hono', '@hono/node-server + cluster', 'hono', '@hono/node-server'),
     clusterPeer('srvx', 'srvx + cluster', 'srvx', 'srvx'),
-    narwhalPeer('narwhal-fetch', 'Narwhal, fetch-style, strict parser', 'narwhal-fetch.mjs', ['--http-parser', 'strict']),
+    // The default rows pass no --http-parser: `auto` picks the strict parser for fetch-style apps on plain HTTP/1.1, native for node-style.
+    narwhalPeer('narwhal-fetch', 'Narwhal, fetch-style, strict parser (default)', 'narwhal-fetch.mjs', []),
     narwhalPeer('narwhal-fetch-native', 'Narwhal, fetch-style, native parser', 'narwhal-fetch.mjs', ['--http-parser', 'native']),
     narwhalPeer('narwhal-node', 'Narwhal, node-style, strict parser', 'narwhal-node.mjs', ['--http-parser', 'strict']),
-    narwhalPeer('narwhal-node-native', 'Narwhal, node-style, native parser', 'narwhal-node.mjs', ['--http-parser', 'native']),
+    narwhalPeer('narwhal-node-native', 'Narwhal, node-style, native parser (default)', 'narwhal-node.mjs', []),
     // What Gunicorn's checks on the parsed head cost: the row above without them (never for production).
     narwhalPeer('narwhal-node-native-unchecked', 'Narwhal, node-style, native, checks off', 'narwhal-node.mjs', ['--http-parser', 'native'], { NARWHAL_BENCH_UNCHECKED_HEADS: '1' }),
     // The same unchanged script that calls app.listen() itself, under each.

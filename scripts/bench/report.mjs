@@ -99,6 +99,8 @@ export function renderMarkdown(runs, info, command) {
     '  (`overrideGlobalObjects`), so its handler builds Hono\'s Response, not Node\'s. Narwhal does the same by default',
     '  (`--fetch-classes light`: light classes that pass its compatibility suite, test/integration/fetch-classes.test.ts);',
     '  with `--fetch-classes node` its apps get Node\'s own Request and build Node\'s own Response.',
+    '- The rows marked `(default)` run without `--http-parser`: its default, `auto`, is the strict parser for',
+    '  fetch-style apps on plain HTTP/1.1 and the native one for node-style apps. The other two rows pass the parser.',
     '- Narwhal\'s `strict parser` rows (`--http-parser strict`) read every request with its JavaScript HTTP/1.1',
     '  parser: the fetch-style one is served straight from it without node:http, the node-style one goes through',
     '  node:http behind it. The `native parser` rows (`--http-parser native`) let node:http\'s llhttp read the socket',

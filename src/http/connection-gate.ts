@@ -12,7 +12,7 @@ import { readFromHandle } from './handle-io.js';
 import { HeadFixups } from './head-fixups.js';
 import { schemeTrustOf, type GateOptions, type RequestSink } from './gate-options.js';
 import { parseHead, type SchemeTrust } from './head-rules.js';
-import { slice, startsLikeMethod } from './wire/request-start.js';
+import { lineEnds, skipLimit, slice, startsLikeMethod } from './wire/request-start.js';
 import { HttpError, endWithError } from './http-error.js';
 import { hasHttpParser, httpDataListener, httpMessageOf, httpPaused } from './node-internals.js';
 import { parseProxyHeader, presentAsPeer } from './proxy-protocol.js';
@@ -41,6 +41,8 @@ export class ConnectionGate {
   #pendingLength = 0;
   #scanFrom = 0;
   #lineEnd = -1;
+  /** CR and LF bytes skipped before the next request line in earlier packets. */
+  #skipped = 0;
   #remaining = 0;
   #chunked: ChunkedReader | null = null;
   #closeAfterBody = false;
@@ -50,11 +52,7 @@ export class ConnectionGate {
   #headerTimer: NodeJS.Timeout | null = null;
   #bodyTimer: NodeJS.Timeout | null = null;
 
-  /**
-   * Puts a gate in front of node:http's parser on `socket`, which node:http's
-   * connection listener has just set up. Returns null (and leaves the socket
-   * alone) if node:http's data listener is not where it is expected.
-   */
+  /** Puts a gate in front of the parser node:http's connection listener just set up on `socket`; null (socket left alone) if its data listener is not where expected. */
   static attach(socket: Socket, opts: GateOptions): ConnectionGate | null {
     const nodeOnData = httpDataListener(socket);
     if (!nodeOnData) return null;
@@ -234,10 +232,16 @@ export class ConnectionGate {
   /** Reads one request head from `buf`; returns bytes consumed, or -1 when more are needed. */
   #head(buf: Buffer, out: Buffer[]): number {
     const { rules } = this.#opts;
-    let start = 0;
-    // RFC 9112 2.2: ignore empty lines before a request line.
-    while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
-    if (start >= buf.length || (start === buf.length - 1 && buf[start] === 13)) return start === buf.length ? start : -1;
+    // RFC 9112 2.2: empty lines before a request line are ignored (as llhttp, any CR or LF);
+    // they count against the head limit, so an endless stream of them is refused, and timed.
+    const start = lineEnds(buf);
+    const lead = this.#skipped + start;
+    if (start > 0 && lead > skipLimit(rules, this.#opts.headLimit)) throw new HttpError(431, 'request head too large');
+    if (start === buf.length) {
+      this.#skipped = lead;
+      this.#startHeaderTimer();
+      return start;
+    }
     // Heads that trickle in are not rescanned from their start on every packet.
     const lineEnd = this.#lineEnd >= 0 ? this.#lineEnd : buf.indexOf(CRLF, start);
     if (lineEnd < 0) {
@@ -251,12 +255,13 @@ export class ConnectionGate {
     const end = buf.indexOf(BLANK_LINE, Math.max(lineEnd, start + this.#scanFrom));
     const headLimit = this.#opts.headLimit ?? 0;
     if (end < 0) {
-      if (buf.length - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && buf.length - start > headLimit + 2)) throw new HttpError(431, 'request head too large');
+      if (buf.length - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && buf.length - start + lead > headLimit + 2)) throw new HttpError(431, 'request head too large');
       return this.#needMore(buf, start);
     }
-    if (end - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && end - start + 2 > headLimit)) throw new HttpError(431, 'request head too large');
+    if (end - lineEnd - 2 > rules.maxHeaderBytes || (headLimit > 0 && end - start + 2 + lead > headLimit)) throw new HttpError(431, 'request head too large');
     this.#scanFrom = 0;
     this.#lineEnd = -1;
+    this.#skipped = 0;
     const head = parseHead(buf.toString('latin1', start, end), rules, this.#trustedScheme);
     this.#clearHeaderTimer();
     // Without an upgrade handler, an upgrade request is a plain request that closes the connection.
@@ -293,10 +298,8 @@ export class ConnectionGate {
   }
 
   /**
-   * The client closed its side. A body in flight is cut short: an error on the
-   * app's body stream (RFC 9112 6.3: an incomplete message), never a shorter
-   * body that looks complete. Closing the socket tells both node:http (which
-   * emits 'aborted') and a sink.
+   * The client closed its side. A body in flight is cut short: an error on the app's body stream (RFC 9112 6.3:
+   * an incomplete message), never a shorter body that looks complete. Closing tells node:http ('aborted') and a sink.
    */
   #onEnd(): void {
     if (this.#phase !== 'length' && this.#phase !== 'chunked') return;
@@ -328,9 +331,8 @@ export class ConnectionGate {
   }
 
   /**
-   * A body broken mid-way (bad chunk framing or trailer): a 4xx while its
-   * response has not started, else only the closed connection can say it.
-   * The app's request errors ('aborted') when the connection closes.
+   * A body broken mid-way (bad chunk framing or trailer): a 4xx while its response has not started, else only
+   * the closed connection can say it. The app's request errors ('aborted') when the connection closes.
    */
   #answerBodyError(err: HttpError): void {
     const inFlight = httpMessageOf(this.#socket);

@@ -1,8 +1,9 @@
 // HTTP/1.1 read by node:http's own parser (llhttp) straight from the socket,
 // Gunicorn's other rules checked on what it parsed (and --body-timeout): what
 // it refuses is answered (431, 408, 400) after the responses before it, and a
-// connection whose first request it refuses is handed to the strict parser,
-// which may accept it (unknown methods, non-ASCII targets, CONNECT).
+// head it refuses, first or pipelined, is handed with the rest of the connection
+// to the strict parser, which may accept it (unknown methods, non-ASCII
+// targets, CONNECT); wire/head-tap.ts keeps the bytes for that.
 // Created by HttpServer for native listeners; runs in workers.
 
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
@@ -10,7 +11,9 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { GateOptions } from './connection-gate.js';
 import { endWithError, HttpError, refuseWith } from './http-error.js';
-import { holdReads, httpMessageOf, releaseFromHttp } from './node-internals.js';
+import { holdReads, httpMessageOf, releaseFromHttp, tapHttpParser } from './node-internals.js';
+import { HeadTap } from './wire/head-tap.js';
+import { llhttpReason } from './wire/llhttp-reasons.js';
 import { checkParsed, guardTrailers } from './wire/parsed-head.js';
 
 export interface NativeHttp1Options {
@@ -26,7 +29,15 @@ export interface NativeHttp1Options {
 
 /** When a native listener accepted the connection: a handed-over head keeps the header timeout it started with. */
 const ACCEPTED_AT = Symbol('narwhal.acceptedAt');
-type TimedSocket = Socket & { [ACCEPTED_AT]?: number };
+/** The connection's HeadTap: a property, not a map, as check() reads it for every request. */
+const TAP = Symbol('narwhal.headTap');
+type TimedSocket = Socket & { [ACCEPTED_AT]?: number; [TAP]?: HeadTap };
+
+/** The most bytes of a message still arriving kept for a handover (a request body larger than this and a refused head behind it get 400). */
+const KEEP_AT_MOST = 256 * 1024;
+
+/** llhttp's refusals of a head it has already handed on, found in its framing once the head is parsed. */
+const HEAD_REFUSALS = new Set(['HPE_INVALID_TRANSFER_ENCODING']);
 
 /** llhttp's verdicts that are no request to refuse: the client left, or sent after its own `Connection: close`. */
 const SILENT = new Set(['ECONNRESET', 'HPE_CLOSED_CONNECTION', 'HPE_INVALID_EOF_STATE']);
@@ -40,6 +51,10 @@ export class NativeHttp1 {
   readonly #refused = new WeakSet<Socket>();
   /** Connections a refusal was written to: they linger, read and dropped, until they close. */
   readonly #answered = new WeakSet<Socket>();
+  /** Connections with a chunked request whose app call waits for llhttp's verdict on its framing (HEAD_REFUSALS). */
+  readonly #deferred = new WeakSet<Socket>();
+  /** Those llhttp refused meanwhile, and its code: the request is refused, the app not called. */
+  readonly #headRefused = new WeakMap<Socket, string>();
 
   constructor(options: NativeHttp1Options) {
     this.#options = options;
@@ -47,7 +62,20 @@ export class NativeHttp1 {
 
   /** A connection this listener reads: noted when, for a handover's header timeout. */
   accepted(socket: Socket): void {
-    (socket as TimedSocket)[ACCEPTED_AT] = performance.now();
+    const s = socket as TimedSocket;
+    s[ACCEPTED_AT] = performance.now();
+    if (!this.#options.toStrict) return;
+    const { gate } = this.#options;
+    const tap = new HeadTap({
+      rules: gate.rules,
+      headLimit: gate.headLimit ?? 0,
+      headerTimeoutMs: gate.headerTimeoutMs,
+      keepAtMost: KEEP_AT_MOST,
+      onLineEnds: (status) => this.#refuseLineEnds(socket, status),
+    });
+    if (!tapHttpParser(socket, tap)) return;
+    s[TAP] = tap;
+    socket.once('close', () => tap.close());
   }
 
   install(server: Server): void {
@@ -68,6 +96,7 @@ export class NativeHttp1 {
       return;
     }
     const socket = req.socket;
+    (socket as TimedSocket)[TAP]?.request(req);
     this.#served.add(socket);
     if (this.#refused.has(socket)) return;
     const gate = this.#options.gate;
@@ -80,6 +109,18 @@ export class NativeHttp1 {
       if (verdict.forceClose) res.shouldKeepAlive = false;
       if (verdict.chunked) guardTrailers(req, (name) => this.#refuse(req, res, new HttpError(400, `${name} is not allowed in trailers`)));
       if (verdict.body) this.#timeBody(req);
+      // llhttp refuses some chunked heads only after handing them on (`chunked` then a tab): the
+      // app is called once the read is parsed, unless llhttp refused it meanwhile.
+      if (verdict.chunked) {
+        this.#deferred.add(socket);
+        queueMicrotask(() => {
+          this.#deferred.delete(socket);
+          const code = this.#headRefused.get(socket);
+          if (code === undefined) next(req, res);
+          else this.#refuse(req, res, new HttpError(400, llhttpReason(code)));
+        });
+        return;
+      }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       this.#refuse(req, res, err);
@@ -125,6 +166,12 @@ export class NativeHttp1 {
     // node:http's parser reports again on every later packet; the first report was answered.
     if (this.#handedOver.has(socket) || this.#answered.has(socket)) return;
     const code = err.code ?? '';
+    // A head handed on and refused after: its request is answered through node:http, in order (check()).
+    if (HEAD_REFUSALS.has(code) && this.#deferred.has(socket)) {
+      this.#options.logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: 400 ${code} ${err.message}`);
+      this.#headRefused.set(socket, code);
+      return;
+    }
     // The request was refused on its head (its answer is on its way, and closes): what its body holds changes nothing.
     if (this.#refused.has(socket)) {
       afterInFlight(socket, () => socket.destroySoon());
@@ -137,7 +184,7 @@ export class NativeHttp1 {
       this.#options.logger.debug(`Request body from ${socket.remoteAddress ?? 'a unix socket'} broken: ${code} ${err.message}`);
       // Broken framing while the response has not started gets its 400 first; EOF or a reset, nothing.
       if (inFlight.headersSent || SILENT.has(code) || !socket.writable) socket.destroy();
-      else this.#answer(socket, 400, code || err.message);
+      else this.#answer(socket, 400, llhttpReason(code));
       return;
     }
     if (SILENT.has(code)) {
@@ -145,13 +192,35 @@ export class NativeHttp1 {
       return;
     }
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const raw = err.rawPacket;
-    if (status === 400 && this.#options.toStrict && !this.#served.has(socket) && raw && socket.bytesRead === raw.length) {
-      this.#handOver(socket, Buffer.from(raw));
+    const head = status === 400 ? this.#refusedHead(socket, err.rawPacket) : null;
+    if (head) {
+      this.#options.logger.debug(`llhttp refused a head from ${socket.remoteAddress ?? 'a unix socket'} (${code}): the strict parser reads it`);
+      this.#handOver(socket, head);
       return;
     }
     this.#options.logger.debug(`Rejected a request from ${socket.remoteAddress ?? 'a unix socket'}: ${status} ${code} ${err.message}`);
-    afterInFlight(socket, () => this.#answer(socket, status, code || err.message));
+    afterInFlight(socket, () => this.#answer(socket, status, llhttpReason(code)));
+  }
+
+  /** The bytes from the first byte of the head llhttp refused, when all are at hand (a copy: `raw` may be node's). */
+  #refusedHead(socket: Socket, raw: Buffer | undefined): Buffer | null {
+    if (!this.#options.toStrict || !raw) return null;
+    const tap = (socket as TimedSocket)[TAP];
+    if (tap) {
+      const head = tap.refusedHead(raw, socket.bytesRead);
+      return head && Buffer.from(head);
+    }
+    // Without the tap: only a first request read in one packet.
+    return !this.#served.has(socket) && socket.bytesRead === raw.length ? Buffer.from(raw) : null;
+  }
+
+  /** CR and LF before a request line past the head limit or the header timeout: refused as the strict parser refuses them. */
+  #refuseLineEnds(socket: Socket, status: 431 | 408): void {
+    if (this.#handedOver.has(socket) || this.#answered.has(socket) || this.#refused.has(socket) || socket.destroyed) return;
+    const err = status === 431 ? new HttpError(431, 'request head too large') : new HttpError(408, 'request head not received in time');
+    this.#refused.add(socket);
+    this.#options.gate.onReject?.(err, socket);
+    afterInFlight(socket, () => this.#answer(socket, err.status, err.message));
   }
 
   #answer(socket: Socket, status: number, why: string): void {
@@ -173,24 +242,31 @@ export class NativeHttp1 {
 
   #handOver(socket: Socket, bytes: Buffer): void {
     this.#handedOver.add(socket);
+    const served = this.#served.has(socket);
     // What arrives before the strict parser reads (the rest of the head, the
     // client's EOF) would go to this refused parser and be lost: it waits in
-    // the kernel instead. Inside node:http's parser callback, so the parser
-    // is freed only once it has returned.
+    // the kernel instead (and what node:http reads meanwhile, resuming after a
+    // pipelined response, the tap keeps). Inside node:http's parser callback,
+    // so the parser is freed only once it has returned, and only once the
+    // responses to the requests before the refused one are written.
     const resume = holdReads(socket);
-    setImmediate(() => {
-      if (socket.destroyed) return;
-      if (!releaseFromHttp(socket)) {
-        endWithError(socket, 400);
-        return;
-      }
-      this.#options.toStrict!(socket, bytes, this.#headMs(socket));
-      resume();
-    });
+    setImmediate(() =>
+      afterInFlight(socket, () => {
+        if (!releaseFromHttp(socket)) {
+          endWithError(socket, 400);
+          return;
+        }
+        const rest = (socket as TimedSocket)[TAP]?.rest() ?? [];
+        this.#options.toStrict!(socket, rest.length ? Buffer.concat([bytes, ...rest]) : bytes, this.#headMs(socket, served));
+        resume();
+      }),
+    );
   }
 
-  #headMs(socket: Socket): number {
-    const at = (socket as TimedSocket)[ACCEPTED_AT];
+  /** How long the refused head has been arriving: since the connection opened, or for a later one since it began. */
+  #headMs(socket: Socket, served = false): number {
+    const s = socket as TimedSocket;
+    const at = served && s[TAP] ? s[TAP].beganAt : s[ACCEPTED_AT];
     return at === undefined ? 0 : performance.now() - at;
   }
 }

@@ -143,6 +143,48 @@ export function releaseFromHttp(socket: Socket): boolean {
   return true;
 }
 
+// --- node:http's parser callbacks on a connection: kOnMessageBegin, kOnExecute, getCurrentBuffer ---
+
+/** What a tap on node:http's parser hears (head-tap.ts): each message's first byte, and each read once parsed. */
+export interface ParserTap {
+  /** A message began: llhttp read its first byte after any CR and LF. */
+  begin(): void;
+  /** llhttp parsed one read (`result`: bytes parsed, or its refusal); `bytes` copies the read. False: node:http is not told. */
+  read(result: number | Error, bytes: () => Buffer): boolean;
+}
+
+type CallbackParser = Record<number, unknown> & { constructor: { kOnMessageBegin?: unknown; kOnExecute?: unknown }; getCurrentBuffer?: () => Buffer };
+
+/**
+ * The parser's callback slots, when node:http reads the connection natively (it
+ * calls kOnExecute after each read) and leaves kOnMessageBegin unset; else null.
+ */
+function parserSlots(socket: Socket): { parser: CallbackParser; begin: number; execute: number } | null {
+  const parser = (socket as Socket & { parser?: CallbackParser | null }).parser;
+  if (!parser || typeof parser.getCurrentBuffer !== 'function') return null;
+  const { kOnMessageBegin: begin, kOnExecute: execute } = parser.constructor;
+  if (typeof begin !== 'number' || typeof execute !== 'number' || typeof parser[execute] !== 'function' || parser[begin] != null) return null;
+  return { parser, begin, execute };
+}
+
+/**
+ * Lets `tap` hear node:http's parser on `socket` (node:http resets both slots
+ * when it frees the parser). Returns false, installing nothing, when the
+ * parser is not as expected.
+ */
+export function tapHttpParser(socket: Socket, tap: ParserTap): boolean {
+  const slots = parserSlots(socket);
+  if (!slots) return false;
+  const { parser, begin, execute } = slots;
+  const onExecute = parser[execute] as (this: unknown, ...args: unknown[]) => unknown;
+  const bytes = () => parser.getCurrentBuffer!();
+  parser[begin] = () => tap.begin();
+  parser[execute] = function (this: unknown, result: number | Error, ...rest: unknown[]) {
+    return tap.read(result, bytes) ? onExecute.call(this, result, ...rest) : undefined;
+  };
+  return true;
+}
+
 /** A listening socket's libuv handle: a TCP or pipe wrap (lib/net.js keeps it as `_handle`). */
 type ListenHandle = { readStart?: () => number; readStop?: () => number };
 
@@ -327,6 +369,7 @@ export const NODE_INTERNALS: readonly NodeInternal[] = [
   { name: 'socket._httpMessage', usedBy: 'connection-gate.ts, native-http1.ts, policy/error-answer.ts', needs: 'connection', expected: always, probe: (s) => httpMessageOf(s.connection) === s.response, fallback: 'no response is seen in flight: a refusal is answered at once, maybe before a pipelined response' },
   { name: 'socket._paused', usedBy: 'connection-gate.ts', needs: 'connection', expected: always, probe: (s) => typeof (s.connection as Socket & { _paused?: unknown })._paused === 'boolean', fallback: 'pipelined bytes are handed to node:http while it is paused' },
   { name: "node:http's parser (unconsume, free) and listener names, _handle._consumed", usedBy: 'native-http1.ts (releaseFromHttp)', needs: 'connection', expected: always, probe: (s) => httpListeners(s.connection) !== null, fallback: 'a request llhttp refuses is answered 400 instead of re-read by the strict parser' },
+  { name: "node:http's parser kOnMessageBegin, kOnExecute, getCurrentBuffer", usedBy: 'native-http1.ts (head-tap.ts)', needs: 'connection', expected: always, probe: (s) => parserSlots(s.connection) !== null, fallback: 'only a first request read in one packet is handed to the strict parser when llhttp refuses it; a refused later head gets 400, and CR/LF before a request line are not counted' },
   { name: 'socket._handle readStop/readStart/reading', usedBy: 'native-http1.ts (holdReads)', needs: 'connection', expected: always, probe: (s) => readingHandle(s.connection) !== null, fallback: 'reads are not held while a refused connection is handed over' },
   { name: 'server._handle readStart/readStop', usedBy: 'connection-limit.ts', needs: 'connection', expected: always, probe: (s) => listenHandle(s.listening) !== null, fallback: 'past --worker-connections new connections are closed instead of waiting (warned)' },
   { name: 'ServerResponse._header', usedBy: 'access-record.ts', needs: 'connection', expected: always, probe: (s) => writtenHead(s.response) !== '', fallback: "the access log's size counts the head, and fields given to writeHead as a list read as '-'" },

@@ -85,8 +85,8 @@ test('--cert-reqs optional: served without a certificate, with a good one, refus
   }
 });
 
-test('the strict HTTP/1.1 checks apply to the decrypted stream, with and without HTTP/2 offered', async () => {
-  for (const extra of [[], ['--no-http2']]) {
+test('the strict HTTP/1.1 checks apply to the decrypted stream, on either parser, with and without HTTP/2 offered', async () => {
+  for (const extra of [[], ['--no-http2'], ['--http-parser', 'strict'], ['--http-parser', 'strict', '--no-http2']]) {
     const server = await startServer([NODE_APP, ...tlsArgs, ...extra]);
     try {
       const bad = await tlsExchange(server.port, { ca, ALPNProtocols: ['http/1.1'] }, 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n');

@@ -84,6 +84,12 @@ describe('ConnectionGate', () => {
     assert.deepEqual([seen.method, seen.url, seen.headers], ['CONNECT', 'example.com:443', ['Host', 'example.com:443']]);
   });
 
+  it('skips CR and LF before a request line, in any mix and over packets (RFC 9112 section 2.2), and takes SP runs in it', async () => {
+    const { data } = await exchange(port, [Buffer.from('\n\r\r'), Buffer.from('\r\nGET  /a   HTTP/1.1\r\nHost: h\r\n\r\n\n\r'), Buffer.from('\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n')]);
+    const urls = parseResponses(data).map((r) => [r.status, (JSON.parse(r.body.toString()) as { url: string }).url]);
+    assert.deepEqual(urls, [[200, '/a'], [200, '/b']]);
+  });
+
   it('lets go of the socket when the app accepts an upgrade', async () => {
     const client = net.connect(port, '127.0.0.1');
     let out = '';

@@ -42,10 +42,28 @@ describe('parseHead', () => {
   });
 
   it('rejects malformed request lines, methods and versions with 400', () => {
-    for (const line of ['GET /', 'GET  / HTTP/1.1', 'GET / HTTP/1.1 x', 'get / HTTP/1.1', 'G / HTTP/1.1', 'GE:T / HTTP/1.1', 'GET / HTTP/2.0', 'GET / HTTP/1.10', 'GET foo HTTP/1.1', 'GET * HTTP/1.1', 'GET a.b:80 HTTP/1.1', 'GET http://[::1/ HTTP/1.1', 'GET /\x01 HTTP/1.1']) {
+    for (const line of ['GET /', 'GET  HTTP/1.1', 'GET / HTTP/1.1 x', 'get / HTTP/1.1', 'G / HTTP/1.1', 'GE:T / HTTP/1.1', 'GET / HTTP/2.0', 'GET / HTTP/1.10', 'GET foo HTTP/1.1', 'GET * HTTP/1.1', 'GET a.b:80 HTTP/1.1', 'GET http://[::1/ HTTP/1.1', 'GET /\x01 HTTP/1.1']) {
       rejects(400, [line]);
     }
     rejects(400, [`GET /${'a'.repeat(4094)} HTTP/1.1`]);
+  });
+
+  it('takes runs of SP between the request-line parts, as llhttp does (RFC 9112 section 3)', () => {
+    for (const line of ['GET  /a?x HTTP/1.1', 'GET /a?x   HTTP/1.1', 'GET    /a?x  HTTP/1.1']) {
+      const h = head([line]);
+      assert.deepEqual([h.method, h.target, h.major, h.minor], ['GET', '/a?x', 1, 1], line);
+    }
+  });
+
+  it('refuses other whitespace in a request line, and SP before the method or after the version', () => {
+    for (const line of ['GET\t/a HTTP/1.1', 'GET /a\tHTTP/1.1', 'GET \t/a HTTP/1.1', ' GET /a HTTP/1.1', 'GET /a HTTP/1.1 ', 'GET /a HTTP/1.1  ', 'GET \x0b/a HTTP/1.1']) rejects(400, [line]);
+  });
+
+  it('refuses a tab after a final chunked (llhttp cannot frame that body), as invalid Transfer-Encoding', () => {
+    for (const te of ['chunked\t', 'chunked \t', 'chunked\t ', 'gzip, chunked\t']) {
+      assert.throws(() => head(['POST / HTTP/1.1', `Transfer-Encoding: ${te}`]), (e: unknown) => e instanceof HttpError && e.status === 400 && e.message === 'invalid Transfer-Encoding', JSON.stringify(te));
+    }
+    for (const te of ['chunked ', '\tchunked', 'chunked  ']) assert.equal(head(['POST / HTTP/1.1', `Transfer-Encoding:${te.startsWith('\t') ? '' : ' '}${te}`]).body, 'chunked', JSON.stringify(te));
   });
 
   it('permits and case-folds methods only when told to', () => {
