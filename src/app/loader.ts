@@ -2,7 +2,7 @@
 // in the master for --preload and --check-config). TypeScript apps load as
 // app/typescript.ts decides: Node's own type stripping, or tsx.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from '../node-fs.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';

@@ -5,7 +5,7 @@
 // min(--backlog, somaxconn)). Unix sockets have no such column. Created by
 // the autoscaler; master only.
 
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from '../node-fs.js';
 
 export interface Backlog {
   readonly label: string;
