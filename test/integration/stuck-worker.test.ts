@@ -39,6 +39,23 @@ test('a blocked worker is reported with its request and TypeScript stack, killed
   }
 });
 
+test('a worker stuck on its very first request still reports its stack', async () => {
+  // The watchdog thread must be up before the first request, not started once the worker has served one.
+  const server = await startServer([STUCK, '--timeout', '1'], { workers: 1 });
+  try {
+    const pid = server.readyPids()[0]!;
+    const spun = request(`${server.url}/spin`).then(() => 'answered', (e: Error) => e.message);
+    const m = await server.waitForLog(/WORKER TIMEOUT \(pid:(\d+)\)[^\n]*\n((?: {2}[^\n]*\n)+)/, 10_000);
+    assert.equal(Number(m[1]), pid);
+    const body = m[2]!;
+    assert.match(body, /while serving GET \/spin \(running for \d+\.\d s\)/);
+    assert.match(body, new RegExp(`at spin \\(${STUCK.replace(/[.]/g, '\\.')}:10:\\d+\\)`));
+    assert.match(await spun, /socket hang up|ECONNRESET/);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('--no-watchdog: a blocked worker is still killed at --timeout and replaced, its log line says no stack', async () => {
   const server = await startServer([STUCK, '--timeout', '1', '--no-watchdog'], { workers: 1 });
   try {
