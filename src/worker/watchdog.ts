@@ -1,4 +1,4 @@
-// Starts the watchdog thread (watchdog-thread.ts) inside a worker and feeds it
+// Starts the watchdog thread (watchdog-thread.cts) inside a worker and feeds it
 // what it needs to judge the event loop: a shared clock the loop updates as it
 // turns, and the worker's in-flight requests. Created by Worker; runs in workers.
 
