@@ -1,7 +1,7 @@
 // Narwhal's version, read once from its package.json (found by walking up
 // from this file, so it works from src/ and from dist/).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './node-fs.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -2,7 +2,7 @@
 // (esbuild) and Node's type stripping never emit it, so NestJS-style injection
 // would get undefined at the first request. Used by loader.ts, wherever the app loads.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from '../node-fs.js';
 import path from 'node:path';
 import { NarwhalError } from '../errors.js';
 

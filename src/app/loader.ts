@@ -2,7 +2,6 @@
 // in the master for --preload and --check-config). TypeScript apps load as
 // app/typescript.ts decides: Node's own type stripping, or tsx.
 
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';
@@ -11,6 +10,7 @@ import { welcomeApp } from './welcome.js';
 import { refuseWithoutDecoratorMetadata } from './decorator-metadata.js';
 import { TS_FILE, TsxRegistration, importTypeScript, type TypeScriptOptions } from './typescript.js';
 import { checkedFetch, checkedNode, chooseInterface, type Interface } from './contract.js';
+import { resolveModuleFile } from './module-file.js';
 import type { TlsInfo } from '../http/tls.js';
 import type { UpgradeHandler } from '../http/upgrade.js';
 
@@ -45,26 +45,7 @@ export type LoadedApp =
 export type { Interface } from './contract.js';
 export { detectInterface } from './contract.js';
 
-const EXTENSIONS = ['', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs'];
-
-/** Finds the module file: as written, with an extension added, or a Gunicorn-style dotted name. */
-export function resolveModuleFile(module: string, cwd: string): string | null {
-  const candidates = [module];
-  if (!module.includes('/') && /^[\w]+(\.[\w]+)+$/.test(module) && !/\.(c|m)?[jt]sx?$/.test(module)) {
-    candidates.push(module.replace(/\./g, '/'));
-  }
-  for (const base of candidates) {
-    for (const ext of EXTENSIONS) {
-      const p = path.resolve(cwd, base + ext);
-      if (existsSync(p) && statSync(p).isFile()) return p;
-    }
-    for (const ext of EXTENSIONS.slice(1)) {
-      const p = path.resolve(cwd, base, `index${ext}`);
-      if (existsSync(p)) return p;
-    }
-  }
-  return null;
-}
+export { resolveModuleFile };
 
 /** tsx's hooks, once registered, stay for the life of the process. */
 const tsx = new TsxRegistration();

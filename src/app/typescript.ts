@@ -5,7 +5,7 @@
 
 import nodeModule, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { NarwhalError } from '../errors.js';
 
 /** The `typescript` setting: decide per app, or force one loader. */
@@ -59,6 +59,8 @@ export class TsxRegistration {
     if (typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function') return;
     try {
       const esbuildPath = createRequire(import.meta.resolve('tsx/esm/api')).resolve('esbuild');
+      // node:worker_threads only here: the master imports this file (through the loader) and never registers tsx.
+      const { MessageChannel } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
       const { port1, port2 } = new MessageChannel();
       nodeModule.register(new URL('./tsx-idle.js', import.meta.url), { data: { port: port2, esbuild: pathToFileURL(esbuildPath).href }, transferList: [port2] });
       port1.unref();

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readEnv, applyEnv, daemonEnv, isDaemonChild, readInheritedSockets, readSystemdNotify } from '../config/env.js';
 import { formatConfig, resolveConfig, type Resolved } from '../config/resolve.js';
-import { loadApp, resolveModuleFile } from '../app/loader.js';
+import { resolveModuleFile } from '../app/module-file.js';
 import { parseAppSpec } from '../app/app-name.js';
 import { Arbiter } from '../master/arbiter.js';
 import { EXIT_CODES, NarwhalError, describeError } from '../errors.js';
@@ -101,6 +101,8 @@ export async function main(fullArgv: readonly string[]): Promise<number> {
     const cwd = process.cwd();
     const importApp = async () => {
       applyEnv(config.rawEnv);
+      // The loader only for --preload: a master that does not import the app never holds it.
+      const { loadApp } = await import('../app/loader.js');
       return loadApp(config.app, cwd, config.interface, { mode: config.typescript });
     };
     if (config.checkConfig) {

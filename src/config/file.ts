@@ -2,7 +2,7 @@
 // the settings table. Runs in the master (and in workers for hooks); TypeScript
 // configs load through tsx without registering it for the whole process.
 
-import { existsSync } from 'node:fs';
+import { existsSync } from '../node-fs.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NarwhalError, describeError } from '../errors.js';

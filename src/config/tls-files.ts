@@ -4,7 +4,7 @@
 // reload (HUP) picks up renewed files.
 
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../node-fs.js';
 import { createSecureContext } from 'node:tls';
 import { NarwhalError } from '../errors.js';
 

@@ -2,7 +2,7 @@
 // command per connection and answers with one JSON line. Knows nothing of
 // workers: the arbiter hands it the function that runs a command. Master only.
 
-import { chmodSync, existsSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, renameSync, unlinkSync } from '../node-fs.js';
 import net from 'node:net';
 import { NarwhalError } from '../errors.js';
 import { isCtlCommand, type CtlRequest, type CtlResponse } from './protocol.js';

@@ -4,7 +4,7 @@
 // error, by running `node --check`). Used by the error pages in a worker.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from '../node-fs.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -4,7 +4,7 @@
 // takes process start and tsx registration out of save-to-answer latency.
 // Created by cli/main.ts with --reload and given to the arbiter; runs in the master.
 
-import { closeSync, futimesSync } from 'node:fs';
+import { closeSync, futimesSync } from '../node-fs.js';
 import { bootWorker, startWorkerProcess, type SpawnOptions, type StartedProcess } from '../master/spawn.js';
 import type { WorkerHandle } from '../master/worker-handle.js';
 import { STANDBY_ARG, STANDBY_TS_ARG } from './standby-arg.js';

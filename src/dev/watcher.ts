@@ -2,7 +2,7 @@
 // One fs.watch per directory (it survives editors that save by renaming a new
 // file over the old one). Created by dev.ts; runs in the master.
 
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from '../node-fs.js';
 import path from 'node:path';
 
 /** Files under these directories never trigger a reload: dependencies, VCS data, build output. */

@@ -2,7 +2,7 @@
 // the CLI for the master and by the worker for itself, then handed to whoever
 // logs; never imported as a singleton.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from '../node-fs.js';
 
 export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 } as const;
 export type Level = keyof typeof LEVELS;

@@ -2,7 +2,7 @@
 // started with. Names come from /etc/passwd and /etc/group: Node has no
 // getpwnam. Called once by the arbiter at start; master only.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../node-fs.js';
 import { NarwhalError } from '../errors.js';
 
 export interface Identity {

@@ -2,11 +2,16 @@
 // master binds but never accepts: each worker calls listen(2) on the inherited
 // socket and accepts on it directly, as Gunicorn's workers do.
 
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from '../node-fs.js';
 import net from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import { createRequire } from 'node:module';
 import { parseAddress, showAddress, type Address } from '../config/address.js';
 import { NarwhalError } from '../errors.js';
+
+// node:util through require: on Node 24 an ESM import reads every export, and
+// its lazy ones load about 30 built-ins the master has no use for (worker_threads,
+// parseArgs, util.diff's; 2.4 MB).
+const { getSystemErrorName } = createRequire(import.meta.url)('node:util') as typeof import('node:util');
 
 /** The subset of libuv's TCP/Pipe handle the master uses. */
 interface RawHandle {

@@ -1,7 +1,7 @@
 // The master's pidfile (`-p/--pid`): refuses to start over a live one,
 // removes its own on exit. Used by the arbiter only.
 
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from '../node-fs.js';
 import path from 'node:path';
 import { NarwhalError } from '../errors.js';
 

@@ -1,7 +1,7 @@
 // Checks made before the master binds, for settings whose failure would
 // otherwise show only at the first spawn. Master only.
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from '../node-fs.js';
 import { NarwhalError } from '../errors.js';
 import type { TlsConfig } from '../config/tls-files.js';
 

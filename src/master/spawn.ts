@@ -2,7 +2,7 @@
 // listening sockets as inherited fds, and sends the boot message. Master only.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from '../node-fs.js';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -3,7 +3,7 @@
 // is worker/worker.ts.
 
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync } from '../node-fs.js';
 import type { Channel } from '../ipc/channel.js';
 import type { BootFailureReason, MasterMessage, RecycleKind, WorkerMessage, WorkerStats } from '../ipc/messages.js';
 import { Replies } from '../ipc/replies.js';

@@ -6,7 +6,7 @@
 // master's autoscaler (its own fds) and by a draining worker (its inherited
 // fds: the queue is the socket's, shared by every process holding it).
 
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from '../node-fs.js';
 
 export interface Backlog {
   readonly label: string;

@@ -2,7 +2,7 @@
 // hash, the file a URL path names inside a directory (never outside it), and
 // a Range header's bytes. Pure but for the file-system lookups; used by serve.ts.
 
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from '../node-fs.js';
 import path from 'node:path';
 
 const TYPES: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@
 // assets, and no path outside the directory. Pure answers; files.ts resolves
 // paths. Created in workers by worker.ts (production) and dev/dev-hooks.ts.
 
-import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
+import { createReadStream, realpathSync, statSync, type Stats } from '../node-fs.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';

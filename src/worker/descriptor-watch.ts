@@ -3,7 +3,7 @@
 // probes (opens /dev/null twice a second) and says once per burst that it is
 // out, and once that it has recovered. Created by Worker; runs in workers.
 
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync } from '../node-fs.js';
 import type { Logger } from '../log/logger.js';
 
 const OUT_CODES = new Set(['EMFILE', 'ENFILE']);

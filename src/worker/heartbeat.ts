@@ -2,7 +2,7 @@
 // it, from the event loop, so a blocked loop stops the touches; with
 // autoscaling it also carries the worker's load to the master. Runs in workers.
 
-import { futimesSync } from 'node:fs';
+import { futimesSync } from '../node-fs.js';
 import type { LoadSample } from '../ipc/messages.js';
 
 export class Heartbeat {

@@ -2,7 +2,7 @@
 // inherited sockets, heartbeat, and drain on TERM. Created by worker/main.ts;
 // the master's record of a worker is master/worker-handle.ts.
 
-import { closeSync } from 'node:fs';
+import { closeSync } from '../node-fs.js';
 import { NarwhalError, EXIT_CODES, describeError } from '../errors.js';
 import { callHook } from '../hooks/call.js';
 import type { WorkerView } from '../hooks/types.js';

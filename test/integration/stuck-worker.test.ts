@@ -9,6 +9,7 @@ import { FIXTURES, startServer, waitFor } from '../helpers/narwhal.js';
 import { request } from '../helpers/http.js';
 
 const STUCK = path.join(FIXTURES, 'stuck.ts');
+const STUCK_FIRST = path.join(FIXTURES, 'stuck-first.mjs');
 
 test('a blocked worker is reported with its request and TypeScript stack, killed and replaced', async () => {
   const server = await startServer([STUCK, '--timeout', '1'], { workers: 1 });
@@ -34,6 +35,24 @@ test('a blocked worker is reported with its request and TypeScript stack, killed
     await waitFor('a replacement worker', () => server.readyPids().length >= 2);
     const after = await request(server.url);
     assert.notEqual(Number(after.body), pid);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a worker stuck on its very first request still reports its stack', async () => {
+  // The watchdog thread must be up before the first request, not started once the worker has served one.
+  const server = await startServer([STUCK_FIRST, '--timeout', '1'], { workers: 1 });
+  try {
+    const pid = server.readyPids()[0]!;
+    const spun = request(`${server.url}/first`).then(() => 'answered', (e: Error) => e.message);
+    const m = await server.waitForLog(/WORKER TIMEOUT \(pid:(\d+)\)[^\n]*\n((?: {2}[^\n]*\n)+)/, 10_000);
+    assert.equal(Number(m[1]), pid);
+    const body = m[2]!;
+    assert.match(body, /while serving GET \/first \(running for \d+\.\d s\)/);
+    // The loop's frame, at the line of `while` (line 7 of stuck-first.mjs).
+    assert.match(body, new RegExp(`at spin \\(${STUCK_FIRST.replace(/[.]/g, '\\.')}:7:\\d+\\)`));
+    assert.match(await spun, /socket hang up|ECONNRESET/);
   } finally {
     await server.stop();
   }
