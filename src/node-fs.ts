@@ -21,6 +21,7 @@ export const {
   openSync,
   readFileSync,
   readSync,
+  readdirSync,
   readlinkSync,
   realpathSync,
   renameSync,

@@ -6,7 +6,7 @@
 // master's autoscaler (its own fds) and by a draining worker (its inherited
 // fds: the queue is the socket's, shared by every process holding it).
 
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from '../node-fs.js';
+import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from '../node-fs.js';
 
 export interface Backlog {
   readonly label: string;
@@ -18,9 +18,9 @@ export interface Backlog {
 const LISTEN = '0A';
 const CHUNK = 64 * 1024;
 
-function inodeOf(fd: number): string | null {
+function inodeOf(fd: number, pid: number | 'self' = 'self'): string | null {
   try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
     return m ? m[1]! : null;
   } catch {
     return null;
@@ -84,6 +84,32 @@ export function queuedOn(fd: number): number | null {
   scan('/proc/net/tcp', wanted, found);
   if (found.size === 0) scan('/proc/net/tcp6', wanted, found);
   return found.get(inode) ?? null;
+}
+
+/** Whether process `pid` holds an fd on the same socket as this process's `fd`; false where that cannot be read. */
+export function holdsSocket(pid: number, fd: number): boolean {
+  const inode = inodeOf(fd);
+  if (inode === null) return false;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((n) => inodeOf(Number(n), pid) === inode);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * queuedOn for a worker's drain: null (nothing to wait for) where process
+ * `holder` (the master) still holds the socket, since closing ours resets
+ * nothing then (a reload, a recycle, a scale-down); the queue where the
+ * master has closed it (a stop) and the workers are its last holders.
+ */
+export function queuedUnlessHeldBy(holder: number): (fd: number) => number | null {
+  const held = new Map<number, boolean>();
+  return (fd) => {
+    let h = held.get(fd);
+    if (h === undefined) held.set(fd, (h = holdsSocket(holder, fd)));
+    return h ? null : queuedOn(fd);
+  };
 }
 
 /** One reading per listener, in their order; `backlog` is what the workers passed to listen(2). */

@@ -28,7 +28,7 @@ import type { LoadedApp } from '../app/loader.js';
 import type { Prepared } from '../dev/standby-worker.js';
 import { guardProcess, loadWorkerApp, type ScriptGuard } from './listen-app.js';
 import { ListenServing } from './listen-serving.js';
-import { queuedOn } from '../os/listen-queue.js';
+import { queuedUnlessHeldBy } from '../os/listen-queue.js';
 
 /** The longest a draining listener keeps accepting what the kernel already queued. */
 const ACCEPT_WAIT_MS = 1000;
@@ -341,11 +341,12 @@ export class Worker {
       // (within half the graceful timeout) to bring a request already sent.
       const { keepalive, gracefulTimeout } = this.#boot.config;
       if (this.#server) this.#logger.debug(`Worker ${process.pid} draining: ${this.#server.connections} connections, ${this.#server.inFlight} requests in flight, ${this.#server.upgraded} upgraded`);
-      // Listeners keep accepting while the kernel still holds completed
-      // connections (close-listener.ts), within a quarter of the graceful timeout.
+      // Where the master has closed its sockets (a stop), listeners keep
+      // accepting while the kernel still holds completed connections
+      // (close-listener.ts), within a quarter of the graceful timeout.
       await this.#server?.drain({
         idleLingerMs: Math.min(keepalive, gracefulTimeout / 2) * 1000,
-        acceptQueue: queuedOn,
+        acceptQueue: queuedUnlessHeldBy(process.ppid),
         acceptWaitMs: Math.min(ACCEPT_WAIT_MS, (gracefulTimeout * 1000) / 4),
       });
       await callHook(this.#logger, 'workerExit', this.#hooks.workerExit, this.#view);

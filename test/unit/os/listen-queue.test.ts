@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { queuedOn, readBacklogs } from '../../../src/os/listen-queue.js';
+import { holdsSocket, queuedOn, queuedUnlessHeldBy, readBacklogs } from '../../../src/os/listen-queue.js';
 import { bindAll } from '../../../src/master/listeners.js';
 
 // As in production: this process binds (the master), a child listens on the
@@ -64,4 +64,21 @@ test('queuedOn reads one fd\'s accept queue, and null for a fd that is not a TCP
   }
   assert.equal(queuedOn(listener!.fd), 2);
   assert.equal(queuedOn(0), null);
+});
+
+test('holdsSocket tells whether another process holds the same listening socket', { skip: process.platform !== 'linux' }, async (t) => {
+  const [listener] = await bindAll(['127.0.0.1:0'], 0);
+  const holder = spawn(process.execPath, ['-e', BLOCKED_LISTENER], { stdio: ['ignore', 'pipe', 'inherit', listener!.fd] });
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+  t.after(() => {
+    holder.kill('SIGKILL');
+    other.kill('SIGKILL');
+    listener!.close();
+  });
+  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.includes('listening') && resolve()));
+  assert.equal(holdsSocket(holder.pid!, listener!.fd), true);
+  assert.equal(holdsSocket(other.pid!, listener!.fd), false);
+  // While the holder has it, a drain has nothing to wait for: closing resets nothing.
+  assert.equal(queuedUnlessHeldBy(holder.pid!)(listener!.fd), null);
+  assert.equal(queuedUnlessHeldBy(other.pid!)(listener!.fd), 0);
 });
