@@ -3,7 +3,7 @@
 // Linux resets every connection it completed that nobody accepted yet, and
 // those clients (nginx's retries included) see ECONNRESET for a request they
 // sent to a server that was still listening. Used by the HTTP server and by a
-// listen() script's drain; the worker's reader says 0 while the master still
+// listen() script's drain; the worker's reader returns null while the master still
 // holds the socket (a reload or a recycle), when closing resets nothing.
 
 import net from 'node:net';
