@@ -64,6 +64,8 @@ describe('narwhal dev', () => {
     assert.ok(load.sent > 40, `only ${load.sent} requests were sent`);
     // One listening socket for the whole run: the master never rebound.
     assert.equal(server.count(/Listening at:/), 1);
+    // The new worker answers before the master logs the reload done (it retires the old one first).
+    await waitFor('20 reloads logged', () => server.count(/Reload complete/) >= 20);
     assert.equal(server.count(/Reload complete/), 20);
     await server.stop();
   });
