@@ -17,7 +17,7 @@ export type QueueReader = (fd: number) => number | null;
  * would also drop idle keep-alive connections). Resolves when it is closed.
  */
 export function closeOnceAccepted(server: net.Server, fd: number | undefined, queued: QueueReader, maxWaitMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     const close = (): void => void net.Server.prototype.close.call(server, () => resolve());
     if (fd === undefined || maxWaitMs <= 0) return close();
     const deadline = Date.now() + maxWaitMs;
@@ -29,5 +29,4 @@ export function closeOnceAccepted(server: net.Server, fd: number | undefined, qu
     };
     check();
   });
-  return closed;
 }

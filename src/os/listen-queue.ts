@@ -62,6 +62,14 @@ function scan(file: string, wanted: Set<string>, found: Map<string, number>): vo
   }
 }
 
+/** The accept queue of each wanted listening socket, by inode, from the IPv4 table and then the IPv6 one. */
+function queuedByInode(wanted: Set<string>): Map<string, number> {
+  const found = new Map<string, number>();
+  if (wanted.size > 0) scan('/proc/net/tcp', wanted, found);
+  if (found.size < wanted.size) scan('/proc/net/tcp6', wanted, found);
+  return found;
+}
+
 /** The kernel caps every listen(2) backlog at net.core.somaxconn. */
 function somaxconn(): number {
   try {
@@ -78,12 +86,7 @@ function somaxconn(): number {
  */
 export function queuedOn(fd: number): number | null {
   const inode = inodeOf(fd);
-  if (inode === null) return null;
-  const found = new Map<string, number>();
-  const wanted = new Set([inode]);
-  scan('/proc/net/tcp', wanted, found);
-  if (found.size === 0) scan('/proc/net/tcp6', wanted, found);
-  return found.get(inode) ?? null;
+  return inode === null ? null : (queuedByInode(new Set([inode])).get(inode) ?? null);
 }
 
 /** Whether process `pid` holds an fd on the same socket as this process's `fd`; false where that cannot be read. */
@@ -115,10 +118,7 @@ export function queuedUnlessHeldBy(holder: number): (fd: number) => number | nul
 /** One reading per listener, in their order; `backlog` is what the workers passed to listen(2). */
 export function readBacklogs(listeners: readonly { readonly fd: number; readonly label: string }[], backlog: number): Backlog[] {
   const inodes = listeners.map((l) => inodeOf(l.fd));
-  const wanted = new Set(inodes.filter((i): i is string => i !== null));
-  const found = new Map<string, number>();
-  if (wanted.size > 0) scan('/proc/net/tcp', wanted, found);
-  if (found.size < wanted.size) scan('/proc/net/tcp6', wanted, found);
+  const found = queuedByInode(new Set(inodes.filter((i): i is string => i !== null)));
   const limit = found.size > 0 ? Math.min(backlog, somaxconn()) : null;
   return listeners.map((l, i) => {
     const queued = inodes[i] ? found.get(inodes[i]!) : undefined;
